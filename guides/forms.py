@@ -1,0 +1,61 @@
+from django import forms
+
+from guides.models import Career, GuideSection
+
+
+class CareerSearchForm(forms.Form):
+    # Over-long input is cut, not refused: a learner who pastes a paragraph still gets an answer.
+    q = forms.CharField(required=False, max_length=200, strip=True, label="Search careers")
+
+    def __init__(self, data=None, **kwargs):
+        if data is not None and "q" in data:
+            data = data.copy()
+            data["q"] = data["q"][:200]
+        super().__init__(data, **kwargs)
+
+    @property
+    def query(self) -> str:
+        return self.cleaned_data["q"] if self.is_valid() else ""
+
+
+class StaleEditForm(forms.ModelForm):
+    """Refuses a save when someone else saved the same row after this form was loaded.
+
+    The form carries the row's `updated_at` as it was when the editor opened it; if the
+    database has a newer one, the editor is asked to reload instead of silently
+    overwriting a colleague's work (and the history keeps both versions either way).
+    """
+
+    loaded_version = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["loaded_version"].initial = self.instance.updated_at.isoformat()
+
+    def clean(self):
+        cleaned_data = super().clean()
+        # Untouched rows are not saved, so only a changed row can overwrite someone's work.
+        if self.instance.pk and self.has_changed():
+            loaded = cleaned_data.get("loaded_version")
+            current = type(self.instance).objects.filter(pk=self.instance.pk).values_list("updated_at", flat=True)
+            current = current.first()
+            if loaded and current and current.isoformat() != loaded:
+                raise forms.ValidationError(
+                    "Someone else saved this after you opened it. Copy your changes, reload the page and "
+                    "apply them again (the history keeps both versions).",
+                    code="stale",
+                )
+        return cleaned_data
+
+
+class CareerAdminForm(StaleEditForm):
+    class Meta:
+        model = Career
+        fields = ["name", "slug", "alternative_titles", "summary", "intro", "published"]
+
+
+class GuideSectionAdminForm(StaleEditForm):
+    class Meta:
+        model = GuideSection
+        fields = ["career", "kind", "heading", "anchor", "body", "position", "published"]

@@ -1,0 +1,147 @@
+from django.db import models
+from django.db.models import Prefetch, Q
+from django.urls import reverse
+from django.utils.text import slugify
+from simple_history.models import HistoricalRecords
+
+from guides.markdown import render_markdown
+
+
+class CareerQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(published=True)
+
+    def matching(self, text: str):
+        """Careers whose name, summary or alternative titles contain every word of `text`."""
+        for word in text.split()[:10]:
+            self = self.filter(
+                Q(name__icontains=word) | Q(alternative_titles__icontains=word) | Q(summary__icontains=word)
+            )
+        return self
+
+    def with_sections(self, *, include_drafts: bool = False):
+        """Prefetch the sections a reader sees, in guide order, in one extra query."""
+        sections = GuideSection.objects.order_by("position", "pk")
+        if not include_drafts:
+            sections = sections.published()
+        return self.prefetch_related(Prefetch("sections", queryset=sections, to_attr="visible_sections"))
+
+    def renamed_from(self, old_slug: str):
+        """Careers that once used `old_slug` (read from the edit history, so renames need no bookkeeping)."""
+        return self.filter(pk__in=Career.history.filter(slug=old_slug).values("id")).exclude(slug=old_slug)
+
+
+class Career(models.Model):
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(
+        max_length=120,
+        unique=True,
+        help_text="Part of the guide's address. If you change it, the old address keeps working.",
+    )
+    summary = models.CharField(max_length=300, help_text="One or two sentences for lists and search results.")
+    intro = models.TextField(help_text="Opening paragraphs of the guide, in Markdown.")
+    alternative_titles = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Other job titles for this career, comma-separated, e.g. “Backend Developer, Server-side Engineer”.",
+    )
+    published = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+    objects = CareerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("guides:career_detail", kwargs={"slug": self.slug})
+
+    def alternative_title_list(self) -> list[str]:
+        return [title.strip() for title in self.alternative_titles.split(",") if title.strip()]
+
+    def intro_html(self) -> str:
+        return render_markdown(self.intro)
+
+    def table_of_contents(self) -> list[tuple[str, str]]:
+        """(anchor, heading) for each visible section; needs `with_sections()`."""
+        return [(section.anchor, section.heading) for section in self.visible_sections]
+
+
+class GuideSectionQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(published=True)
+
+
+class GuideSection(models.Model):
+    class Kind(models.TextChoices):
+        EDUCATION = "education", "Education and learning paths"
+        RESPONSIBILITIES = "responsibilities", "Responsibilities"
+        SKILLS = "skills", "Skills"
+        TOOLS = "tools", "Tools"
+        GROWTH = "growth", "Career growth"
+        CHALLENGES = "challenges", "Challenges"
+        PROJECTS = "projects", "Personal projects"
+        ONLINE_LEARNING = "online_learning", "Online learning"
+        OTHER = "other", "Other"
+
+    career = models.ForeignKey(Career, on_delete=models.CASCADE, related_name="sections")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    heading = models.CharField(max_length=200)
+    anchor = models.SlugField(
+        max_length=80,
+        blank=True,
+        help_text="The section's link target (#anchor). Left blank, it is made from the kind or heading, "
+        "then kept stable so links keep working.",
+    )
+    body = models.TextField(help_text="Markdown: headings, lists, links, emphasis, code and tables.")
+    position = models.PositiveIntegerField(
+        default=0, help_text="Sections are shown in ascending order. Leave gaps (10, 20, 30) to insert later."
+    )
+    published = models.BooleanField(default=False, help_text="Drafts are visible only in the staff preview.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+    objects = GuideSectionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["career", "position", "pk"]
+        indexes = [models.Index(fields=["career", "position"], name="section_career_position")]
+        constraints = [
+            # Blank means "not chosen yet" (save() fills it in), so several new sections can be added in one go.
+            models.UniqueConstraint(
+                fields=["career", "anchor"], condition=~Q(anchor=""), name="section_anchor_unique_per_career"
+            ),
+        ]
+
+    def __str__(self):
+        return self.heading
+
+    def save(self, *args, **kwargs):
+        # The anchor is part of public URLs, so it is set once and never derived again.
+        if not self.anchor:
+            self.anchor = self.default_anchor()
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return f"{self.career.get_absolute_url()}#{self.anchor}"
+
+    def default_anchor(self) -> str:
+        """The kind's name (#skills), or the heading for free-form sections; unique within the career."""
+        base = slugify(self.heading) if self.kind == self.Kind.OTHER else self.kind.replace("_", "-")
+        base = (base or "section")[:70]
+        taken = set(
+            GuideSection.objects.filter(career_id=self.career_id, anchor__startswith=base)
+            .exclude(pk=self.pk)
+            .values_list("anchor", flat=True)
+        )
+        anchor, suffix = base, 2
+        while anchor in taken:
+            anchor, suffix = f"{base}-{suffix}", suffix + 1
+        return anchor
+
+    def body_html(self) -> str:
+        return render_markdown(self.body)
