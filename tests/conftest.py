@@ -1,0 +1,24 @@
+import pytest
+
+from tests.factories import CareerFactory, EditorFactory, GuideSectionFactory
+
+
+@pytest.fixture
+def editor(db):
+    return EditorFactory()
+
+
+@pytest.fixture
+def editor_client(client, editor):
+    client.force_login(editor)
+    return client
+
+
+@pytest.fixture
+def career(db):
+    """A published career with three published sections at positions 10, 20, 30."""
+    career = CareerFactory(name="Back End Engineer", slug="back-end-engineer")
+    GuideSectionFactory(career=career, kind="education", heading="Learning paths", position=10)
+    GuideSectionFactory(career=career, kind="skills", heading="Skills you need", position=20)
+    GuideSectionFactory(career=career, kind="tools", heading="Tools of the trade", position=30)
+    return career

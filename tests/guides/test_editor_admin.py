@@ -1,0 +1,195 @@
+import pytest
+from django.urls import reverse
+from pytest_django.asserts import assertContains
+
+from guides.models import Career, GuideSection
+from tests.factories import CareerFactory, EditorFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def career_change_data(career, section_changes=None):
+    """The POST body of the career's admin page as loaded, with some section fields changed by id."""
+    data = {
+        "name": career.name,
+        "slug": career.slug,
+        "alternative_titles": career.alternative_titles,
+        "summary": career.summary,
+        "intro": career.intro,
+        "published": "on" if career.published else "",
+        "loaded_version": career.updated_at.isoformat(),
+    }
+    sections = list(career.sections.order_by("position", "pk"))
+    data |= {
+        "sections-TOTAL_FORMS": str(len(sections)),
+        "sections-INITIAL_FORMS": str(len(sections)),
+        "sections-MIN_NUM_FORMS": "0",
+        "sections-MAX_NUM_FORMS": "1000",
+    }
+    for index, section in enumerate(sections):
+        fields = {
+            "id": section.pk,
+            "career": career.pk,
+            "position": section.position,
+            "kind": section.kind,
+            "published": "on" if section.published else "",
+            "heading": section.heading,
+            "anchor": section.anchor,
+            "body": section.body,
+            "loaded_version": section.updated_at.isoformat(),
+        }
+        fields |= (section_changes or {}).get(section.pk, {})
+        data |= {f"sections-{index}-{name}": value for name, value in fields.items()}
+    return data
+
+
+def change_url(career):
+    return reverse("admin:guides_career_change", args=[career.pk])
+
+
+def test_editor_logs_in_through_the_admin_login_form(client):
+    EditorFactory(username="ada")
+
+    response = client.post(
+        reverse("admin:login"),
+        {"username": "ada", "password": "correct horse battery staple", "next": reverse("admin:index")},
+        follow=True,
+    )
+
+    assertContains(response, "Careers")
+    assertContains(response, "Guide sections")
+
+
+def test_editor_edits_and_reorders_sections_and_the_guide_shows_it_at_once(editor_client, career):
+    education, _, tools = career.sections.order_by("position")
+    data = career_change_data(
+        career,
+        {
+            education.pk: {"position": 30},
+            tools.pk: {"position": 10, "body": "Learn **Git** before anything else."},
+        },
+    )
+
+    response = editor_client.post(change_url(career), data)
+
+    assert response.status_code == 302, response.context["errors"] if response.context else response
+    html = editor_client.get(reverse("guides:career_detail", kwargs={"slug": career.slug})).content.decode()
+    assert "Learn <strong>Git</strong> before anything else." in html
+    assert html.index('id="tools"') < html.index('id="skills"') < html.index('id="education"')
+
+
+def test_editor_reorders_sections_from_the_section_list(editor_client, career):
+    education = career.sections.get(kind="education")
+    data = {
+        "form-TOTAL_FORMS": "3",
+        "form-INITIAL_FORMS": "3",
+        "_save": "Save",
+    }
+    for index, section in enumerate(GuideSection.objects.order_by("career__name", "position", "pk")):
+        new_position = {education.pk: 25}.get(section.pk, section.position)
+        data |= {f"form-{index}-id": section.pk, f"form-{index}-position": new_position}
+
+    response = editor_client.post(reverse("admin:guides_guidesection_changelist"), data)
+
+    assert response.status_code == 302
+    assert [s.kind for s in career.sections.order_by("position")] == ["skills", "education", "tools"]
+
+
+def test_a_stale_edit_is_refused_instead_of_overwriting_a_colleague(editor_client, career):
+    skills = career.sections.get(kind="skills")
+    data = career_change_data(career, {skills.pk: {"body": "My version."}})
+    GuideSection.objects.filter(pk=skills.pk).update(body="Colleague's version.")
+    skills.refresh_from_db()
+    skills.save()  # the colleague's save moves updated_at on
+
+    response = editor_client.post(change_url(career), data)
+
+    assert response.status_code == 200
+    assertContains(response, "Someone else saved this after you opened it")
+    skills.refresh_from_db()
+    assert skills.body == "Colleague's version."
+
+
+def test_editor_sees_who_changed_a_section_in_its_history(editor_client, editor, career):
+    skills = career.sections.get(kind="skills")
+    data = career_change_data(career, {skills.pk: {"body": "Edited by the editor."}})
+    editor_client.post(change_url(career), data)
+
+    response = editor_client.get(reverse("admin:guides_guidesection_history", args=[skills.pk]))
+
+    assertContains(response, editor.username)
+
+
+@pytest.mark.parametrize(
+    "url_name",
+    ["admin:auth_user_changelist", "admin:auth_group_changelist", "admin:auth_user_add"],
+)
+def test_editor_cannot_see_users_or_groups(editor_client, url_name):
+    assert editor_client.get(reverse(url_name)).status_code == 403
+
+
+def test_editor_cannot_delete_a_career(editor_client, career):
+    delete_url = reverse("admin:guides_career_delete", args=[career.pk])
+
+    assert editor_client.get(delete_url).status_code == 403
+    assert editor_client.post(delete_url, {"post": "yes"}).status_code == 403
+    assert Career.objects.filter(pk=career.pk).exists()
+
+
+def test_editor_cannot_delete_a_section_and_unpublishes_it_instead(editor_client, career):
+    skills = career.sections.get(kind="skills")
+
+    assert (
+        editor_client.post(reverse("admin:guides_guidesection_delete", args=[skills.pk]), {"post": "yes"}).status_code
+        == 403
+    )
+    assert GuideSection.objects.filter(pk=skills.pk).exists()
+
+
+def test_editor_adds_a_career(editor_client):
+    response = editor_client.post(
+        reverse("admin:guides_career_add"),
+        {
+            "name": "Site Reliability Engineer",
+            "slug": "site-reliability-engineer",
+            "summary": "Keeps services up.",
+            "intro": "Intro.",
+            "published": "on",
+            "sections-TOTAL_FORMS": "0",
+            "sections-INITIAL_FORMS": "0",
+        },
+    )
+
+    assert response.status_code == 302
+    assert Career.objects.filter(slug="site-reliability-engineer").exists()
+
+
+def test_admin_changelist_queries_do_not_grow(editor_client, django_assert_max_num_queries):
+    for career in CareerFactory.create_batch(20):
+        career.sections.create(kind="skills", heading="Skills", body="x")
+
+    with django_assert_max_num_queries(12):
+        response = editor_client.get(reverse("admin:guides_guidesection_changelist"))
+
+    assertContains(response, '<th class="field-heading">', count=20)
+
+
+def test_editor_adds_two_sections_at_once_and_each_gets_its_own_anchor(editor_client, career):
+    data = career_change_data(career)
+    data["sections-TOTAL_FORMS"] = str(int(data["sections-TOTAL_FORMS"]) + 2)
+    for index in (3, 4):
+        data |= {
+            f"sections-{index}-career": career.pk,
+            f"sections-{index}-position": 40 + index,
+            f"sections-{index}-kind": "other",
+            f"sections-{index}-published": "on",
+            f"sections-{index}-heading": "Transferable skills",
+            f"sections-{index}-anchor": "",
+            f"sections-{index}-body": "Text.",
+        }
+
+    response = editor_client.post(change_url(career), data)
+
+    assert response.status_code == 302
+    anchors = list(career.sections.filter(kind="other").order_by("position").values_list("anchor", flat=True))
+    assert anchors == ["transferable-skills", "transferable-skills-2"]

@@ -1,0 +1,133 @@
+import pytest
+from django.urls import reverse
+from pytest_django.asserts import assertContains, assertNotContains, assertTemplateUsed
+
+from tests.factories import CareerFactory, GuideSectionFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def guide_url(slug="back-end-engineer"):
+    return reverse("guides:career_detail", kwargs={"slug": slug})
+
+
+def test_guide_shows_sections_in_position_order(client, career):
+    GuideSectionFactory(career=career, kind="growth", heading="Where it leads", position=15)
+
+    html = client.get(guide_url()).content.decode()
+
+    order = [html.index(f'id="{anchor}"') for anchor in ("education", "growth", "skills", "tools")]
+    assert order == sorted(order)
+
+
+def test_table_of_contents_links_to_each_section_anchor(client, career):
+    response = client.get(guide_url())
+
+    for anchor, heading in [("education", "Learning paths"), ("skills", "Skills you need"), ("tools", "Tools")]:
+        assertContains(response, f'<a href="#{anchor}">{heading}', count=1)
+        assertContains(response, f'<section id="{anchor}"', count=1)
+
+
+def test_draft_sections_are_hidden_from_learners(client, career):
+    GuideSectionFactory(career=career, heading="Half-written thoughts", published=False)
+
+    response = client.get(guide_url())
+
+    assertContains(response, "Skills you need")  # positive control
+    assertNotContains(response, "Half-written thoughts")
+
+
+def test_unpublished_career_is_not_found(client):
+    CareerFactory(slug="secret-career", published=False)
+
+    assert client.get(guide_url("secret-career")).status_code == 404
+
+
+def test_each_section_says_when_it_was_updated(client, career):
+    response = client.get(guide_url())
+
+    assertContains(response, "Updated <time datetime=", count=3)
+
+
+def test_guide_has_breadcrumbs_back_to_careers(client, career):
+    response = client.get(guide_url())
+
+    assertContains(response, f'<a href="{reverse("guides:career_list")}">Careers</a>')
+    assertContains(response, '<span aria-current="page">Back End Engineer</span>')
+
+
+@pytest.mark.parametrize("section_count", [3, 30])
+def test_guide_page_queries_do_not_grow_with_sections(client, django_assert_max_num_queries, section_count):
+    career = CareerFactory(slug="back-end-engineer")
+    GuideSectionFactory.create_batch(section_count, career=career)
+
+    with django_assert_max_num_queries(2):
+        response = client.get(guide_url())
+
+    assertContains(response, "<section id=", count=section_count)
+
+
+def test_unknown_slug_gets_a_404_page_in_the_site_design(client, db):
+    response = client.get(guide_url("no-such-career"))
+
+    assert response.status_code == 404
+    assertTemplateUsed(response, "404.html")
+    assertContains(response, "Skip to content", status_code=404)
+    assertContains(response, "Browse all career guides", status_code=404)
+
+
+def test_old_slug_redirects_permanently_after_a_rename(client, career):
+    career.slug = "backend-engineer"
+    career.save()
+
+    response = client.get(guide_url("back-end-engineer"))
+
+    assert response.status_code == 301
+    assert response["Location"] == guide_url("backend-engineer")
+
+
+def test_old_slug_of_an_unpublished_career_is_not_found(client, career):
+    career.slug = "backend-engineer"
+    career.published = False
+    career.save()
+
+    assert client.get(guide_url("back-end-engineer")).status_code == 404
+
+
+def test_staff_preview_shows_drafts_marked_as_drafts(editor_client, career):
+    GuideSectionFactory(career=career, heading="Half-written thoughts", published=False)
+
+    response = editor_client.get(reverse("guides:career_preview", kwargs={"slug": career.slug}))
+
+    assertContains(response, "Half-written thoughts")
+    assertContains(response, '<span class="badge">Draft</span>', count=1)
+    assert response["X-Robots-Tag"] == "noindex, nofollow"
+
+
+def test_preview_is_for_staff_only(client, career):
+    client.force_login(UserFactory())  # logged in, but not staff
+
+    response = client.get(reverse("guides:career_preview", kwargs={"slug": career.slug}))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))
+
+
+def test_home_lists_published_careers_only(client, career):
+    CareerFactory(name="Hidden Career", published=False)
+
+    response = client.get(reverse("guides:home"))
+
+    assertContains(response, "Back End Engineer")
+    assertNotContains(response, "Hidden Career")
+
+
+def test_career_search_finds_alternative_titles(client, career):
+    career.alternative_titles = "Backend Developer, Server-side Engineer"
+    career.save()
+    CareerFactory(name="Data Analyst")
+
+    response = client.get(reverse("guides:career_list"), {"q": "server-side"})
+
+    assertContains(response, "Back End Engineer")
+    assertNotContains(response, "Data Analyst")
