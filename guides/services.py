@@ -1,0 +1,39 @@
+from django.db import transaction
+
+from guides.models import Career, GuideSection
+
+
+@transaction.atomic
+def load_guide(*, data: dict) -> tuple[Career, int]:
+    """Create a career guide and any of its sections that are missing; never overwrite an editor's work.
+
+    Returns the career and how many sections were created, so a second run reports 0.
+    """
+    career = Career.objects.filter(slug=data["slug"]).first() or Career.objects.renamed_from(data["slug"]).first()
+    if career is None:
+        career = Career.objects.create(
+            slug=data["slug"],
+            name=data["name"],
+            summary=data["summary"],
+            intro=data["intro"],
+            alternative_titles=", ".join(data.get("alternative_titles", [])),
+            published=True,
+        )
+    created = 0
+    for position, section in enumerate(data["sections"], start=1):
+        # Editors may reword headings: a standard section is matched by its kind, a free-form one by heading.
+        existing = career.sections.filter(kind=section["kind"])
+        if section["kind"] == GuideSection.Kind.OTHER:
+            existing = existing.filter(heading=section["heading"])
+        if existing.exists():
+            continue
+        GuideSection.objects.create(
+            career=career,
+            kind=section["kind"],
+            heading=section["heading"],
+            body=section["body"],
+            position=position * 10,
+            published=True,
+        )
+        created += 1
+    return career, created
