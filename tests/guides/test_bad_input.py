@@ -20,6 +20,8 @@ def routes(career):
         reverse("guides:career_list"),
         reverse("guides:career_detail", kwargs={"slug": career.slug}),
         reverse("guides:career_detail", kwargs={"slug": "no-such-career"}),
+        reverse("guides:career_preview", kwargs={"slug": career.slug}),
+        reverse("admin:login"),
     ]
 
 
@@ -27,13 +29,13 @@ def routes(career):
 def test_odd_query_strings_never_cause_a_server_error(client, career, value):
     for url in routes(career):
         response = client.get(url, {"page": value, "q": value, value[:50]: value})
-        assert response.status_code in (200, 404), (url, value[:20], response.status_code)
+        assert response.status_code in (200, 302, 400, 404), (url, value[:20], response.status_code)
 
 
 def test_very_long_raw_query_string_is_answered(client, career):
     for url in routes(career):
         response = client.get(url + "?" + "&".join(f"x{i}=%00" for i in range(2000)))
-        assert response.status_code in (200, 400, 404)
+        assert response.status_code in (200, 302, 400, 404)
 
 
 @pytest.mark.parametrize("path", ["/careers/%E2%98%83/", "/careers/%00/", "/careers/a%2Fb/", "/%F0%9F%A7%91/"])
