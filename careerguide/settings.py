@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",  # trigram and full-text lookups; inert on SQLite
     "django_htmx",
     # The partials tag library is a template builtin (below), as it will be in Django 6 core.
     "template_partials.apps.SimpleAppConfig",

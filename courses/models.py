@@ -1,1 +1,364 @@
-# Create your models here.
+import operator
+from collections import Counter, defaultdict
+from decimal import Decimal
+from functools import reduce
+
+from django.db import models, transaction
+from django.db.models import Count, Exists, F, OuterRef, Q, Window
+from django.db.models.functions import RowNumber
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from courses import search
+
+
+class Provider(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=200, unique=True)
+    website = models.URLField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class TopicQuerySet(models.QuerySet):
+    def synonym_map(self) -> dict[str, str]:
+        """Every lower-cased name, slug and synonym mapped to its topic's name: what learners type → what we index."""
+        mapping = {}
+        for name, slug, synonyms in self.values_list("name", "slug", "synonyms"):
+            for term in [name, slug, *synonyms.split(",")]:
+                if term.strip():
+                    mapping[term.strip().lower()] = name
+        return mapping
+
+
+class Topic(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    synonyms = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Other words learners search for, comma-separated, e.g. “golang” for Go or “k8s” for Kubernetes.",
+    )
+    description = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+    objects = TopicQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("courses:topic_detail", kwargs={"slug": self.slug})
+
+    def synonym_list(self) -> list[str]:
+        return [synonym.strip() for synonym in self.synonyms.split(",") if synonym.strip()]
+
+
+class CourseQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(published=True)
+
+    def search(self, text: str):
+        """Real full-text matches for `text` (topic synonyms expanded), best first; the backend detail stays here."""
+        return search.full_text(self, text)
+
+    def of_kind(self, kinds):
+        return self.filter(kind__in=kinds) if kinds else self
+
+    def at_level(self, levels):
+        return self.filter(level__in=levels) if levels else self
+
+    def in_language(self, languages):
+        return self.filter(language__in=languages) if languages else self
+
+    def from_provider(self, provider_slugs):
+        return self.filter(provider__slug__in=provider_slugs) if provider_slugs else self
+
+    def in_topic(self, topic_slugs):
+        # EXISTS rather than a join: a course in two chosen topics must still appear once.
+        if not topic_slugs:
+            return self
+        links = Course.topics.through.objects.filter(course_id=OuterRef("pk"), topic__slug__in=topic_slugs)
+        return self.filter(Exists(links))
+
+    def for_career(self, career_slugs):
+        """Courses in any topic of the given careers (careers link to topics from the guides app)."""
+        if not career_slugs:
+            return self
+        links = Course.topics.through.objects.filter(course_id=OuterRef("pk"), topic__careers__slug__in=career_slugs)
+        return self.filter(Exists(links))
+
+    def priced(self, prices):
+        """`prices` is a subset of {"free", "paid"}; an unknown price is neither."""
+        conditions = [{"free": Q(price=0), "paid": Q(price__gt=0)}[price] for price in prices]
+        return self.filter(reduce(operator.or_, conditions)) if conditions else self
+
+    def with_certificate(self, required: bool):
+        return self.filter(certificate=True) if required else self
+
+    def filtered(self, filters: dict, *, skip: str = ""):
+        """Apply the catalog's facet filters (AND across facets, OR within one), except the one named `skip`."""
+        queryset = self
+        for name, apply in FACET_FILTERS.items():
+            if name != skip and filters.get(name):
+                queryset = apply(queryset, filters[name])
+        return queryset
+
+    def facet_counts(self, filters: dict) -> dict[str, dict]:
+        """For each facet, {value: (label, count)} over this queryset with every *other* facet applied.
+
+        Counting each facet without its own filter is what lets a learner see how many results ticking
+        one more value of it would add. One query per facet, whatever the page size.
+        """
+        counts = {}
+        for name, fields in {
+            "kind": ["kind"],
+            "level": ["level"],
+            "language": ["language"],
+            "provider": ["provider__slug", "provider__name"],
+        }.items():
+            rows = self.filtered(filters, skip=name).order_by().values_list(*fields).annotate(n=Count("pk"))
+            counts[name] = {row[0]: (row[-2], row[-1]) for row in rows if row[0] is not None}
+        links = Course.topics.through.objects.order_by()
+        for name, fields in {
+            "topic": ["topic__slug", "topic__name"],
+            "career": ["topic__careers__slug", "topic__careers__name"],
+        }.items():
+            matching = self.filtered(filters, skip=name).values("pk")
+            rows = links.filter(course__in=matching).values_list(*fields).annotate(n=Count("course_id", distinct=True))
+            counts[name] = {slug: (label, n) for slug, label, n in rows if slug is not None}
+        prices = (
+            self.filtered(filters, skip="price")
+            .order_by()
+            .aggregate(free=Count("pk", filter=Q(price=0)), paid=Count("pk", filter=Q(price__gt=0)))
+        )
+        counts["price"] = {"free": ("Free", prices["free"]), "paid": ("Paid", prices["paid"])}
+        certified = self.filtered(filters, skip="certificate").filter(certificate=True).order_by().count()
+        counts["certificate"] = {True: ("With certificate", certified)}
+        return counts
+
+    def best_in_topics(self, topic_ids, *, per_topic: int) -> dict[int, list["Course"]]:
+        """The best-rated `per_topic` courses of each topic, in one query: {topic_id: [course, …]}."""
+        if not topic_ids:
+            return {}
+        links = (
+            Course.topics.through.objects.filter(topic_id__in=topic_ids, course__in=self.values("pk"))
+            .annotate(
+                place=Window(
+                    RowNumber(),
+                    partition_by=F("topic_id"),
+                    order_by=[
+                        F("course__rating").desc(nulls_last=True),
+                        F("course__rating_count").desc(),
+                        "course__title",
+                    ],
+                )
+            )
+            .filter(place__lte=per_topic)
+            .select_related("course__provider")
+            .order_by("topic_id", "place")
+        )
+        best = defaultdict(list)
+        for link in links:
+            best[link.topic_id].append(link.course)
+        return dict(best)
+
+    def sorted_by(self, sort: str):
+        """Order by one of SORTS; "relevance" keeps the search ranking (or best rated when there is no query)."""
+        orderings = {
+            "rating": [F("rating").desc(nulls_last=True), "-rating_count", "title"],
+            "newest": ["-created_at", "title"],
+            "title": ["title", "pk"],
+            "price": [F("price").asc(nulls_last=True), "title"],
+        }
+        if sort in orderings:
+            return self.order_by(*orderings[sort])
+        if self.query.order_by:
+            return self
+        return self.order_by(*orderings["rating"])
+
+
+# Facet name → the queryset method that filters by it (see CourseQuerySet.filtered).
+FACET_FILTERS = {
+    "kind": CourseQuerySet.of_kind,
+    "topic": CourseQuerySet.in_topic,
+    "provider": CourseQuerySet.from_provider,
+    "career": CourseQuerySet.for_career,
+    "level": CourseQuerySet.at_level,
+    "language": CourseQuerySet.in_language,
+    "price": CourseQuerySet.priced,
+    "certificate": CourseQuerySet.with_certificate,
+}
+
+
+class Course(models.Model):
+    class Kind(models.TextChoices):
+        COURSE = "course", "Course"
+        BOOK = "book", "Book"
+
+    class Level(models.TextChoices):
+        BEGINNER = "beginner", "Beginner"
+        INTERMEDIATE = "intermediate", "Intermediate"
+        ADVANCED = "advanced", "Advanced"
+        UNKNOWN = "unknown", "Not stated"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.COURSE)
+    title = models.CharField(max_length=300)
+    slug = models.SlugField(max_length=320, unique=True, help_text="Part of the address; never changes once set.")
+    description = models.TextField(blank=True)
+    provider = models.ForeignKey(Provider, null=True, blank=True, on_delete=models.SET_NULL, related_name="courses")
+    authors = models.CharField(max_length=500, blank=True, help_text="Comma-separated.")
+    url = models.URLField(max_length=2000, help_text="The course or book's own page (http or https).")
+    level = models.CharField(max_length=12, choices=Level.choices, default=Level.UNKNOWN)
+    language = models.CharField(max_length=8, default="en", help_text="ISO 639-1 code, e.g. en, de, es.")
+    price = models.DecimalField(
+        max_digits=10, decimal_places=2, null=True, blank=True, help_text="0 means free; empty means unknown."
+    )
+    currency = models.CharField(max_length=3, default="USD")
+    certificate = models.BooleanField(default=False, help_text="Offers a certificate of completion.")
+    duration_hours = models.DecimalField(max_digits=7, decimal_places=1, null=True, blank=True)
+    rating = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
+    rating_count = models.PositiveIntegerField(default=0)
+    isbn = models.CharField("ISBN", max_length=17, blank=True)
+    topics = models.ManyToManyField(Topic, related_name="courses", blank=True)
+    published = models.BooleanField(default=True)
+    source = models.CharField(max_length=50, default="manual", help_text="The feed this came from.")
+    external_id = models.CharField(max_length=200, help_text="The item's id in its source feed.")
+    # Topic names, authors and provider, kept in step by refresh_search_keywords(): the full-text
+    # index weighs them between the title and the description.
+    search_keywords = models.TextField(blank=True, editable=False)
+    search_document = search.SearchDocumentField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["search_keywords", "search_document"])
+    objects = CourseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "external_id"], name="course_unique_per_source"),
+            models.CheckConstraint(condition=Q(price__gte=0) | Q(price__isnull=True), name="course_price_not_negative"),
+            models.CheckConstraint(
+                condition=Q(rating__gte=0, rating__lte=5) | Q(rating__isnull=True), name="course_rating_0_to_5"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["published", "kind"], name="course_published_kind"),
+            models.Index(fields=["level"], name="course_level"),
+            models.Index(fields=["language"], name="course_language"),
+            models.Index(fields=["price"], name="course_price"),
+            models.Index(fields=["-rating", "-rating_count"], name="course_rating"),
+            models.Index(fields=["-created_at"], name="course_created"),
+            models.Index(fields=["title"], name="course_title"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("courses:detail", kwargs={"slug": self.slug})
+
+    def recommendation_order(self):
+        """Sort key for recommendations: best rated first, then most rated, then by title. Never commission."""
+        return (-(self.rating or -1), -self.rating_count, self.title)
+
+    @property
+    def is_free(self) -> bool:
+        return self.price == 0
+
+    def author_list(self) -> list[str]:
+        return [author.strip() for author in self.authors.split(",") if author.strip()]
+
+    def build_search_keywords(self, *, topic_names, provider_name: str = "") -> str:
+        return " ".join([*topic_names, self.authors, provider_name]).strip()
+
+    def refresh_search_keywords(self) -> None:
+        """Recompute the indexed topic/author/provider text after topics or provider changed."""
+        keywords = self.build_search_keywords(
+            topic_names=self.topics.values_list("name", flat=True),
+            provider_name=self.provider.name if self.provider_id else "",
+        )
+        if keywords != self.search_keywords:
+            self.search_keywords = keywords
+            Course.objects.filter(pk=self.pk).update(search_keywords=keywords)
+
+
+class CourseSearchIndex(models.Model):
+    """SQLite only: the FTS5 table that mirrors Course (migration 0002), joined for MATCH and its bm25 rank."""
+
+    course = models.OneToOneField(
+        Course,
+        primary_key=True,
+        db_column="rowid",
+        db_constraint=False,
+        on_delete=models.DO_NOTHING,
+        related_name="search_index",
+    )
+    # FTS5's hidden column named after its table: `WHERE courses_course_fts = 'query'` is a MATCH.
+    document = models.TextField(db_column="courses_course_fts")
+    rank = models.FloatField(db_column="rank")
+
+    class Meta:
+        managed = False
+        db_table = "courses_course_fts"
+
+    def __str__(self):
+        return f"search index of course {self.course_id}"
+
+
+def summarize(courses) -> dict:
+    """What a list of courses adds up to: count, hours and cost (per currency), and how much of it is free."""
+    cost = defaultdict(Decimal)
+    for course in courses:
+        if course.price:
+            cost[course.currency] += course.price
+    free = [course for course in courses if course.is_free]
+    return {
+        "count": len(courses),
+        "hours": sum((course.duration_hours or 0 for course in courses), Decimal(0)),
+        "cost": dict(sorted(cost.items())),
+        "unknown_prices": sum(1 for course in courses if course.price is None),
+        "free_count": len(free),
+        "free_hours": sum((course.duration_hours or 0 for course in free), Decimal(0)),
+    }
+
+
+class SearchTermQuerySet(models.QuerySet):
+    def rebuild(self) -> int:
+        """Replace the vocabulary with the words of published titles, topics, authors and providers."""
+        counts = Counter()
+        rows = Course.objects.published().values_list("title", "search_keywords")
+        for title, keywords in rows.iterator(chunk_size=5000):
+            counts.update(search.tokenize(f"{title} {keywords}"))
+        for name, synonyms in Topic.objects.values_list("name", "synonyms"):
+            counts.update(search.tokenize(f"{name} {synonyms}"))
+        terms = [
+            SearchTerm(word=word, length=len(word), frequency=frequency)
+            for word, frequency in counts.items()
+            if 3 <= len(word) <= 64 and not word.isdigit()
+        ]
+        with transaction.atomic():
+            self.all().delete()
+            self.bulk_create(terms, batch_size=5000)
+        return len(terms)
+
+
+class SearchTerm(models.Model):
+    """A word of the catalog's own vocabulary, offered as "Did you mean …?" when a search finds nothing."""
+
+    word = models.CharField(max_length=64, unique=True)
+    length = models.PositiveSmallIntegerField()
+    frequency = models.PositiveIntegerField(default=0)
+
+    objects = SearchTermQuerySet.as_manager()
+
+    def __str__(self):
+        return self.word

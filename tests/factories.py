@@ -1,7 +1,11 @@
+from decimal import Decimal
+
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.utils.text import slugify
 
+from courses.models import Course, Provider, Topic
 from guides.models import Career, GuideSection
 
 
@@ -44,3 +48,45 @@ class EditorFactory(UserFactory):
     def editors_group(self, create, extracted, **kwargs):
         if create:
             self.groups.add(Group.objects.get(name="Editors"))
+
+
+class ProviderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Provider
+        django_get_or_create = ["name"]
+
+    name = factory.Sequence(lambda n: f"Provider {n}")
+    slug = factory.LazyAttribute(lambda provider: slugify(provider.name))
+
+
+class TopicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Topic
+        django_get_or_create = ["name"]
+
+    name = factory.Sequence(lambda n: f"Topic {n}")
+    slug = factory.LazyAttribute(lambda topic: slugify(topic.name))
+
+
+class CourseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Course
+        skip_postgeneration_save = True
+
+    kind = Course.Kind.COURSE
+    title = factory.Sequence(lambda n: f"Course {n}")
+    slug = factory.Sequence(lambda n: f"course-{n}")
+    description = "A course about back end work."
+    provider = factory.SubFactory(ProviderFactory)
+    url = factory.Sequence(lambda n: f"https://learn.example.com/course-{n}")
+    level = Course.Level.BEGINNER
+    price = Decimal("10.00")
+    source = "test"
+    external_id = factory.Sequence(lambda n: f"ext-{n}")
+
+    @factory.post_generation
+    def topics(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.topics.set(extracted)
+        if create:
+            self.refresh_search_keywords()

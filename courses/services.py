@@ -1,0 +1,243 @@
+import hashlib
+import tomllib
+from collections import Counter
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from courses.feed import FeedRow, RejectedRow, read_feed
+from courses.models import Course, Provider, SearchTerm, Topic
+
+BATCH_SIZE = 1000
+# What an import owns on a course; everything else (slug, published, …) is the editors'.
+FEED_FIELDS = [
+    "kind", "title", "url", "description", "authors", "level", "language", "price", "currency",
+    "certificate", "duration_hours", "isbn", "rating", "rating_count", "provider_id", "search_keywords",
+]  # fmt: skip
+
+
+class _DryRunDone(Exception):
+    def __init__(self, totals: Counter):
+        self.totals = totals
+
+
+def import_catalog(
+    *,
+    rows: Iterable[FeedRow | RejectedRow],
+    source: str,
+    dry_run: bool = False,
+    on_rejected: Callable[[RejectedRow], None] = lambda row: None,
+    on_batch: Callable[[Counter], None] = lambda totals: None,
+) -> Counter:
+    """Upsert feed rows by (source, external_id), in batches that each commit on their own.
+
+    Returns counts of created / updated / unchanged / rejected. A re-run of the same feed creates and
+    updates nothing; an interrupted run keeps every committed batch, and running it again finishes the job.
+    With dry_run, everything is checked and counted inside one transaction that is then rolled back.
+    """
+    if dry_run:
+        try:
+            with transaction.atomic():
+                raise _DryRunDone(_import(rows, source, on_rejected, on_batch))
+        except _DryRunDone as done:
+            return done.totals
+    totals = _import(rows, source, on_rejected, on_batch)
+    if totals["created"] or totals["updated"]:
+        SearchTerm.objects.rebuild()
+    return totals
+
+
+def _import(rows, source, on_rejected, on_batch) -> Counter:
+    totals = Counter(created=0, updated=0, unchanged=0, rejected=0)
+    importer = _BatchImporter(source)
+    batch: dict[str, FeedRow] = {}
+    for row in rows:
+        if isinstance(row, RejectedRow):
+            totals["rejected"] += 1
+            on_rejected(row)
+            continue
+        if row.external_id in batch or len(batch) >= BATCH_SIZE:
+            # A repeated id is applied after the first, as an update: never two rows in one write.
+            totals.update(importer.write(batch.values()))
+            on_batch(totals)
+            batch = {}
+        batch[row.external_id] = row
+    totals.update(importer.write(batch.values()))
+    on_batch(totals)
+    return totals
+
+
+class _BatchImporter:
+    def __init__(self, source: str):
+        self.source = source
+        self.provider_ids = dict(Provider.objects.values_list("name", "id"))
+        self.topic_names = Topic.objects.synonym_map()
+        self.topic_ids = dict(Topic.objects.values_list("name", "id"))
+
+    @transaction.atomic
+    def write(self, rows: Iterable[FeedRow]) -> Counter:
+        """Apply one batch in one transaction."""
+        rows = list(rows)
+        counts = Counter()
+        existing = {
+            course.external_id: course
+            for course in Course.objects.filter(source=self.source, external_id__in=[row.external_id for row in rows])
+        }
+        through = Course.topics.through
+        current_topics: dict[int, set[int]] = {}
+        for course_id, topic_id in through.objects.filter(course__in=existing.values()).values_list(
+            "course_id", "topic_id"
+        ):
+            current_topics.setdefault(course_id, set()).add(topic_id)
+
+        new_courses, new_topics, changed, topic_changes = [], {}, [], {}
+        for row in rows:
+            topic_names = self._topic_names(row.topics)
+            values = self._values(row, topic_names)
+            wanted_topics = {self._topic_id(name) for name in topic_names}
+            course = existing.get(row.external_id)
+            if course is None:
+                course = Course(source=self.source, external_id=row.external_id, **values)
+                new_courses.append(course)
+                new_topics[row.external_id] = wanted_topics
+                continue
+            fields_changed = any(getattr(course, name) != value for name, value in values.items())
+            topics_changed = current_topics.get(course.pk, set()) != wanted_topics
+            if fields_changed:
+                for name, value in values.items():
+                    setattr(course, name, value)
+                changed.append(course)
+            if topics_changed:
+                topic_changes[course.pk] = wanted_topics
+            counts["updated" if fields_changed or topics_changed else "unchanged"] += 1
+
+        self._assign_slugs(new_courses)
+        Course.objects.bulk_create(new_courses, batch_size=BATCH_SIZE)
+        counts["created"] += len(new_courses)
+        if changed:
+            now = timezone.now()  # auto_now is not applied by bulk_update
+            for course in changed:
+                course.updated_at = now
+            Course.objects.bulk_update(changed, [*FEED_FIELDS, "updated_at"], batch_size=BATCH_SIZE)
+        for course in new_courses:
+            topic_changes[course.pk] = new_topics[course.external_id]
+        if topic_changes:
+            through.objects.filter(course_id__in=topic_changes).delete()
+            through.objects.bulk_create(
+                [
+                    through(course_id=course_id, topic_id=topic_id)
+                    for course_id, ids in topic_changes.items()
+                    for topic_id in ids
+                ],
+                batch_size=5000,
+            )
+        return counts
+
+    def _values(self, row: FeedRow, topic_names: list[str]) -> dict:
+        authors = ", ".join(row.authors)
+        return {
+            "kind": row.kind,
+            "title": row.title,
+            "url": row.url,
+            "description": row.description,
+            "authors": authors[:500],
+            "level": row.level,
+            "language": row.language,
+            "price": row.price,
+            "currency": row.currency,
+            "certificate": row.certificate,
+            "duration_hours": row.duration_hours,
+            "isbn": row.isbn,
+            "rating": row.rating,
+            "rating_count": row.rating_count,
+            "provider_id": self._provider_id(row.provider),
+            "search_keywords": " ".join([*topic_names, authors, row.provider]).strip(),
+        }
+
+    def _provider_id(self, name: str) -> int | None:
+        if not name:
+            return None
+        if name not in self.provider_ids:
+            provider, _ = Provider.objects.get_or_create(name=name, defaults={"slug": _unique_slug(Provider, name)})
+            self.provider_ids[name] = provider.pk
+        return self.provider_ids[name]
+
+    def _topic_names(self, names: list[str]) -> list[str]:
+        """Feed topic names resolved to our topics by name, slug or synonym; unknown ones become new topics."""
+        resolved = []
+        for name in names:
+            key = name.lower()
+            if key not in self.topic_names and slugify(name) not in self.topic_names:
+                topic, _ = Topic.objects.get_or_create(name=name, defaults={"slug": _unique_slug(Topic, name)})
+                self.topic_names[key] = topic.name
+                self.topic_ids[topic.name] = topic.pk
+            canonical = self.topic_names.get(key) or self.topic_names[slugify(name)]
+            if canonical not in resolved:
+                resolved.append(canonical)
+        return resolved
+
+    def _topic_id(self, name: str) -> int:
+        if name not in self.topic_ids:
+            self.topic_ids[name] = Topic.objects.get(name=name).pk
+        return self.topic_ids[name]
+
+    def _assign_slugs(self, courses: list[Course]) -> None:
+        """Readable slugs from titles; a short hash of the source id separates equal titles. Never changed later."""
+        wanted = [(course, slugify(course.title)[:90].strip("-") or "item") for course in courses]
+        taken = set(Course.objects.filter(slug__in=[slug for _, slug in wanted]).values_list("slug", flat=True))
+        for course, slug in wanted:
+            if slug in taken:
+                digest = hashlib.sha1(f"{self.source}:{course.external_id}".encode()).hexdigest()[:8]
+                slug = f"{slug}-{digest}"
+            taken.add(slug)
+            course.slug = slug
+
+
+def _unique_slug(model, name: str) -> str:
+    base = slugify(name)[:90] or "item"
+    slug, suffix = base, 2
+    while model.objects.filter(slug=slug).exists():
+        slug, suffix = f"{base}-{suffix}", suffix + 1
+    return slug
+
+
+DEMO_DIR = Path(__file__).resolve().parent / "demo"
+
+
+def load_topics(*, topics: Iterable[dict]) -> int:
+    """Create the topics that are missing (by name); an editor's changes to existing ones are kept."""
+    created = 0
+    for topic in topics:
+        _, was_created = Topic.objects.get_or_create(
+            name=topic["name"],
+            defaults={"slug": _unique_slug(Topic, topic["name"]), "synonyms": ", ".join(topic.get("synonyms", []))},
+        )
+        created += was_created
+    return created
+
+
+def load_demo_catalog() -> tuple[int, Counter]:
+    """The demo topics and catalog (courses/demo/); safe to run again. Returns (topics created, import counts)."""
+    with (DEMO_DIR / "topics.toml").open("rb") as file:
+        topics_created = load_topics(topics=tomllib.load(file)["topics"])
+    with (DEMO_DIR / "catalog.jsonl").open("rb") as stream:
+        totals = import_catalog(rows=read_feed(stream, format="jsonl"), source="demo")
+    return topics_created, totals
+
+
+def refresh_search_keywords(*, courses) -> int:
+    """Recompute the indexed topic/author/provider text of `courses` (after a topic or provider is renamed)."""
+    changed = []
+    for course in courses.select_related("provider").prefetch_related("topics").iterator(chunk_size=2000):
+        keywords = course.build_search_keywords(
+            topic_names=[topic.name for topic in course.topics.all()],
+            provider_name=course.provider.name if course.provider else "",
+        )
+        if keywords != course.search_keywords:
+            course.search_keywords = keywords
+            changed.append(course)
+    Course.objects.bulk_update(changed, ["search_keywords"], batch_size=2000)
+    return len(changed)
