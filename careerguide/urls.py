@@ -8,4 +8,5 @@ admin.site.index_title = "Guides and catalog"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("guides.urls")),
+    path("", include("courses.urls")),
 ]

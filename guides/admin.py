@@ -17,7 +17,8 @@ class GuideSectionInline(admin.StackedInline):
     form = GuideSectionAdminForm
     extra = 0
     ordering = ["position", "pk"]
-    fields = [("position", "kind", "published"), "heading", "anchor", "body", "loaded_version"]
+    fields = [("position", "kind", "published"), "heading", "anchor", "body", "topics", "picks", "loaded_version"]
+    autocomplete_fields = ["topics", "picks"]
     show_change_link = True
 
 
@@ -29,7 +30,8 @@ class CareerAdmin(SimpleHistoryAdmin):
     list_filter = ["published", "sections__kind"]
     search_fields = ["name", "alternative_titles", "summary"]
     prepopulated_fields = {"slug": ["name"]}
-    fields = ["name", "slug", "alternative_titles", "summary", "intro", "published", "loaded_version"]
+    fields = ["name", "slug", "alternative_titles", "summary", "intro", "topics", "published", "loaded_version"]
+    autocomplete_fields = ["topics"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(section_count=Count("sections"))
@@ -55,7 +57,18 @@ class GuideSectionAdmin(SimpleHistoryAdmin):
     list_select_related = ["career"]
     search_fields = ["heading", "body", "career__name"]
     ordering = ["career__name", "position", "pk"]
-    fields = ["career", ("position", "kind", "published"), "heading", "anchor", "body", "preview", "loaded_version"]
+    fields = [
+        "career",
+        ("position", "kind", "published"),
+        "heading",
+        "anchor",
+        "body",
+        "topics",
+        "picks",
+        "preview",
+        "loaded_version",
+    ]
+    autocomplete_fields = ["topics", "picks"]
     readonly_fields = ["preview"]
 
     @admin.display(description="Preview")

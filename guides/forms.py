@@ -52,10 +52,10 @@ class StaleEditForm(forms.ModelForm):
 class CareerAdminForm(StaleEditForm):
     class Meta:
         model = Career
-        fields = ["name", "slug", "alternative_titles", "summary", "intro", "published"]
+        fields = ["name", "slug", "alternative_titles", "summary", "intro", "topics", "published"]
 
 
 class GuideSectionAdminForm(StaleEditForm):
     class Meta:
         model = GuideSection
-        fields = ["career", "kind", "heading", "anchor", "body", "position", "published"]
+        fields = ["career", "kind", "heading", "anchor", "body", "position", "topics", "picks", "published"]

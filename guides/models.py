@@ -4,7 +4,10 @@ from django.urls import reverse
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
+from courses.models import Course, summarize
 from guides.markdown import render_markdown
+
+RECOMMENDATIONS_PER_SECTION = 3
 
 
 class CareerQuerySet(models.QuerySet):
@@ -20,8 +23,15 @@ class CareerQuerySet(models.QuerySet):
         return self
 
     def with_sections(self, *, include_drafts: bool = False):
-        """Prefetch the sections a reader sees, in guide order, in one extra query."""
-        sections = GuideSection.objects.order_by("position", "pk")
+        """Prefetch the sections a reader sees, in guide order, with their topics and published picks."""
+        sections = GuideSection.objects.order_by("position", "pk").prefetch_related(
+            "topics",
+            Prefetch(
+                "picks",
+                queryset=Course.objects.published().select_related("provider").order_by("title"),
+                to_attr="published_picks",
+            ),
+        )
         if not include_drafts:
             sections = sections.published()
         return self.prefetch_related(Prefetch("sections", queryset=sections, to_attr="visible_sections"))
@@ -45,6 +55,12 @@ class Career(models.Model):
         blank=True,
         help_text="Other job titles for this career, comma-separated, e.g. “Backend Developer, Server-side Engineer”.",
     )
+    topics = models.ManyToManyField(
+        "courses.Topic",
+        related_name="careers",
+        blank=True,
+        help_text="The catalog's topics for this career: they decide which courses and books belong to it.",
+    )
     published = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -65,6 +81,23 @@ class Career(models.Model):
 
     def intro_html(self) -> str:
         return render_markdown(self.intro)
+
+    def attach_recommendations(self, *, per_section: int = RECOMMENDATIONS_PER_SECTION) -> None:
+        """Give each visible section its `recommendations` and their `totals`: the editor's picks, or else
+        the best-rated items in the section's topics (one query for all sections). Commission plays no part.
+        """
+        sections = self.visible_sections
+        wanted_topics = {
+            topic.pk for section in sections if not section.published_picks for topic in section.topics.all()
+        }
+        best = Course.objects.published().best_in_topics(wanted_topics, per_topic=per_section)
+        for section in sections:
+            if section.published_picks:
+                section.recommendations = section.published_picks
+            else:
+                candidates = {course.pk: course for topic in section.topics.all() for course in best.get(topic.pk, [])}
+                section.recommendations = sorted(candidates.values(), key=Course.recommendation_order)[:per_section]
+            section.totals = summarize(section.recommendations)
 
     def table_of_contents(self) -> list[tuple[str, str]]:
         """(anchor, heading) for each visible section; needs `with_sections()`."""
@@ -100,6 +133,18 @@ class GuideSection(models.Model):
     body = models.TextField(help_text="Markdown: headings, lists, links, emphasis, code and tables.")
     position = models.PositiveIntegerField(
         default=0, help_text="Sections are shown in ascending order. Leave gaps (10, 20, 30) to insert later."
+    )
+    topics = models.ManyToManyField(
+        "courses.Topic",
+        related_name="guide_sections",
+        blank=True,
+        help_text="Without picks, the section recommends the best-rated items in these topics.",
+    )
+    picks = models.ManyToManyField(
+        "courses.Course",
+        related_name="guide_sections",
+        blank=True,
+        help_text="Courses and books chosen by an editor for this section.",
     )
     published = models.BooleanField(default=False, help_text="Drafts are visible only in the staff preview.")
     updated_at = models.DateTimeField(auto_now=True)

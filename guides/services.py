@@ -1,5 +1,6 @@
 from django.db import transaction
 
+from courses.models import Topic
 from guides.models import Career, GuideSection
 
 
@@ -19,6 +20,8 @@ def load_guide(*, data: dict) -> tuple[Career, int]:
             alternative_titles=", ".join(data.get("alternative_titles", [])),
             published=True,
         )
+    if not career.topics.exists():
+        career.topics.set(Topic.objects.filter(name__in=data.get("topics", [])))
     created = 0
     for position, section in enumerate(data["sections"], start=1):
         # Editors may reword headings: a standard section is matched by its kind, a free-form one by heading.
@@ -27,7 +30,7 @@ def load_guide(*, data: dict) -> tuple[Career, int]:
             existing = existing.filter(heading=section["heading"])
         if existing.exists():
             continue
-        GuideSection.objects.create(
+        new_section = GuideSection.objects.create(
             career=career,
             kind=section["kind"],
             heading=section["heading"],
@@ -35,5 +38,6 @@ def load_guide(*, data: dict) -> tuple[Career, int]:
             position=position * 10,
             published=True,
         )
+        new_section.topics.set(Topic.objects.filter(name__in=section.get("topics", [])))
         created += 1
     return career, created

@@ -10,7 +10,7 @@ from guides.models import Career
 @require_GET
 def home(request):
     careers = Career.objects.published()
-    return render(request, "guides/home.html", {"careers": careers, "form": CareerSearchForm()})
+    return render(request, "guides/home.html", {"careers": careers})
 
 
 @require_GET
@@ -28,6 +28,7 @@ def career_detail(request, slug):
         if renamed is None:
             raise Http404("No published career at this address.")
         return redirect(renamed, permanent=True)
+    career.attach_recommendations()
     return render(request, "guides/career_detail.html", {"career": career, "preview": False})
 
 
@@ -38,6 +39,7 @@ def career_preview(request, slug):
     career = Career.objects.with_sections(include_drafts=True).filter(slug=slug).first()
     if career is None:
         raise Http404("No career at this address.")
+    career.attach_recommendations()
     response = render(request, "guides/career_detail.html", {"career": career, "preview": True})
     response["X-Robots-Tag"] = "noindex, nofollow"
     response["Cache-Control"] = "private, no-store"

@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains, assertTemplateUsed
 
-from tests.factories import CareerFactory, GuideSectionFactory, UserFactory
+from tests.factories import CareerFactory, CourseFactory, GuideSectionFactory, TopicFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -59,12 +59,19 @@ def test_guide_has_breadcrumbs_back_to_careers(client, career):
 @pytest.mark.parametrize("section_count", [3, 30])
 def test_guide_page_queries_do_not_grow_with_sections(client, django_assert_max_num_queries, section_count):
     career = CareerFactory(slug="back-end-engineer")
-    GuideSectionFactory.create_batch(section_count, career=career)
+    topics = TopicFactory.create_batch(3)
+    CourseFactory.create_batch(6, topics=topics)
+    for index, section in enumerate(GuideSectionFactory.create_batch(section_count, career=career)):
+        section.topics.set(topics[: index % 3 + 1])
+        if index % 2:
+            section.picks.set(CourseFactory.create_batch(2))
 
-    with django_assert_max_num_queries(2):
+    # career, sections, their topics, their picks (with providers), best items per topic
+    with django_assert_max_num_queries(5):
         response = client.get(guide_url())
 
     assertContains(response, "<section id=", count=section_count)
+    assertContains(response, "Recommended to go further", count=section_count)
 
 
 def test_unknown_slug_gets_a_404_page_in_the_site_design(client, db):

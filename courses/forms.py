@@ -1,0 +1,71 @@
+from django import forms
+from django.core.validators import RegexValidator
+
+from courses.models import Course
+
+SORTS = [
+    ("relevance", "Best match"),
+    ("rating", "Highest rated"),
+    ("newest", "Newest"),
+    ("title", "Title A–Z"),  # noqa: RUF001
+    ("price", "Lowest price"),
+]
+PRICES = [("free", "Free"), ("paid", "Paid")]
+MAX_VALUES = 20  # per facet: more than a learner ticks, few enough to keep queries small
+
+
+class LenientMultipleChoiceField(forms.MultipleChoiceField):
+    """Keeps the valid values and quietly drops the rest, so one bad value never empties a search."""
+
+    def clean(self, value):
+        value = [item for item in (value or [])[:MAX_VALUES] if self.valid_value(item)]
+        return list(dict.fromkeys(value))
+
+
+class SlugListField(forms.Field):
+    """Slugs of topics, providers or careers; anything not slug-shaped is dropped, unknown slugs match nothing."""
+
+    widget = forms.MultipleHiddenInput
+    slug = RegexValidator(r"^[-a-zA-Z0-9_]{1,120}$")
+
+    def to_python(self, value):
+        values = value if isinstance(value, list) else [value] if value else []
+        return list(dict.fromkeys(item for item in values[:MAX_VALUES] if isinstance(item, str) and _is_slug(item)))
+
+
+def _is_slug(value: str) -> bool:
+    try:
+        SlugListField.slug(value)
+    except forms.ValidationError:
+        return False
+    return True
+
+
+class CourseFilterForm(forms.Form):
+    q = forms.CharField(required=False, strip=True, label="Search courses and books")
+    kind = LenientMultipleChoiceField(required=False, choices=Course.Kind.choices, label="Format")
+    topic = SlugListField(required=False)
+    provider = SlugListField(required=False)
+    career = SlugListField(required=False)
+    level = LenientMultipleChoiceField(required=False, choices=Course.Level.choices)
+    language = SlugListField(required=False)
+    price = LenientMultipleChoiceField(required=False, choices=PRICES)
+    certificate = forms.BooleanField(required=False, label="With certificate")
+    sort = forms.ChoiceField(required=False, choices=SORTS, label="Sort by")
+
+    def __init__(self, data=None, **kwargs):
+        if data is not None:
+            data = data.copy()
+            # Cut, not refuse: a pasted paragraph or a stray NUL still gets an answer.
+            data["q"] = data.get("q", "").replace("\x00", " ")[:200]
+        super().__init__(data, **kwargs)
+
+    def filters(self) -> dict:
+        """Every filter with a safe value: an invalid field falls back to its empty default."""
+        self.is_valid()
+        defaults = {
+            "q": "", "kind": [], "topic": [], "provider": [], "career": [], "level": [],
+            "language": [], "price": [], "certificate": False, "sort": "relevance",
+        }  # fmt: skip
+        cleaned = {name: value for name, value in self.cleaned_data.items() if value not in (None, "")}
+        return defaults | cleaned

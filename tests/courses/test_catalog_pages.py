@@ -1,0 +1,245 @@
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from pytest_django.asserts import assertContains, assertNotContains, assertTemplateUsed
+
+from tests.factories import CareerFactory, CourseFactory, ProviderFactory, TopicFactory
+
+pytestmark = pytest.mark.django_db
+LIST = reverse("courses:list")
+
+
+@pytest.fixture
+def catalog():
+    """A small catalog: 3 Go items (2 courses, 1 book), 2 SQL items, 1 unpublished."""
+    go, sql = TopicFactory(name="Go", slug="go", synonyms="golang"), TopicFactory(name="SQL", slug="sql")
+    acme, books = ProviderFactory(name="Acme", slug="acme"), ProviderFactory(name="Books Inc", slug="books-inc")
+    CourseFactory(title="Go Basics", topics=[go], provider=acme, price=Decimal(0), level="beginner", certificate=True)
+    CourseFactory(title="Go Web Services", topics=[go], provider=acme, price=Decimal(30), level="intermediate")
+    CourseFactory(title="The Go Book", kind="book", topics=[go], provider=books, price=Decimal(40), level="beginner")
+    CourseFactory(title="SQL Basics", topics=[sql], provider=acme, price=Decimal(0), level="beginner", language="de")
+    CourseFactory(title="SQL Performance", kind="book", topics=[sql, go], provider=books, price=None, level="advanced")
+    CourseFactory(title="Hidden Draft", topics=[go], published=False)
+    backend = CareerFactory(slug="back-end-engineer")
+    backend.topics.set([go])
+
+
+def result_titles(response):
+    return [course.title for course in response.context["page"].object_list]
+
+
+def facet(response, name):
+    options = next(f for f in response.context["facets"] if f["name"] == name)["options"]
+    return {option["value"]: option["count"] for option in options}
+
+
+def test_catalog_lists_published_items_only(client, catalog):
+    response = client.get(LIST)
+
+    assert response.context["page"].paginator.count == 5
+    assertNotContains(response, "Hidden Draft")
+
+
+def test_facets_and_within_or_across(client, catalog):
+    response = client.get(LIST, {"topic": ["go", "sql"], "kind": "book"})
+
+    assert sorted(result_titles(response)) == ["SQL Performance", "The Go Book"]
+    response = client.get(LIST, {"topic": "go", "price": "free"})
+    assert result_titles(response) == ["Go Basics"]
+
+
+def test_facet_counts_leave_out_their_own_filter_but_apply_the_others(client, catalog):
+    response = client.get(LIST, {"q": "go", "kind": "course", "price": "free"})
+
+    assert result_titles(response) == ["Go Basics"]
+    # kind counts ignore the kind filter, keep q and price: only Go Basics is free among Go matches
+    assert facet(response, "kind") == {"course": 1}
+    # price counts ignore price, keep q and kind: two Go courses, one free and one paid
+    assert facet(response, "price") == {"free": 1, "paid": 1}
+    assert facet(response, "provider") == {"acme": 1}
+    assert facet(response, "level") == {"beginner": 1}
+    assert facet(response, "certificate") == {"1": 1}
+
+
+def test_topic_and_career_counts_count_each_course_once(client, catalog):
+    response = client.get(LIST)
+
+    assert facet(response, "topic") == {"go": 4, "sql": 2}
+    assert facet(response, "career") == {"back-end-engineer": 4}
+
+
+def test_career_filter_follows_the_careers_topics(client, catalog):
+    response = client.get(LIST, {"career": "back-end-engineer"})
+
+    assert sorted(result_titles(response)) == ["Go Basics", "Go Web Services", "SQL Performance", "The Go Book"]
+
+
+def test_language_and_certificate_filters(client, catalog):
+    assert result_titles(client.get(LIST, {"language": "de"})) == ["SQL Basics"]
+    assert result_titles(client.get(LIST, {"certificate": "1"})) == ["Go Basics"]
+
+
+@pytest.mark.parametrize(
+    ("sort", "expected_first"),
+    [("title", "Go Basics"), ("price", "Go Basics"), ("newest", "SQL Performance")],
+)
+def test_sorting(client, catalog, sort, expected_first):
+    assert result_titles(client.get(LIST, {"sort": sort}))[0] == expected_first
+
+
+def test_a_ticked_value_stays_visible_even_with_no_results(client, catalog):
+    response = client.get(LIST, {"provider": "nobody"})
+
+    assert response.context["page"].paginator.count == 0
+    assert facet(response, "provider")["nobody"] == 0
+    assertContains(response, "Nothing matches all of that")
+
+
+def test_htmx_request_gets_only_the_results_fragment(client, catalog):
+    response = client.get(LIST, {"q": "golang"}, headers={"HX-Request": "true"})
+
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="catalog"')
+    assert "<html" not in html
+    assert "Go Basics" in html
+    assert 'data-hx-swap-oob="innerHTML"' in html  # the live region's new count
+    assert response["Vary"].count("HX-Request") == 1
+
+
+def test_plain_request_gets_the_full_page(client, catalog):
+    response = client.get(LIST, {"q": "golang"})
+
+    assertTemplateUsed(response, "base.html")
+    assertContains(response, "<html")
+    assertContains(response, '<div id="catalog"')
+    assertContains(response, 'role="status"')
+    assert "HX-Request" in response["Vary"]
+
+
+def test_history_restore_gets_the_full_page(client, catalog):
+    response = client.get(LIST, headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+
+    assertContains(response, "<html")
+
+
+def test_the_pushed_url_reloads_to_the_same_results(client, catalog):
+    params = {"q": "go", "kind": "course", "sort": "title"}
+    fragment = client.get(LIST, params, headers={"HX-Request": "true"})
+    page = client.get(LIST, params)  # what a reload of the pushed URL asks for
+
+    assert result_titles(fragment) == result_titles(page) == ["Go Basics", "Go Web Services"]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"page": "abc"},
+        {"page": "999999"},
+        {"page": "-1"},
+        {"page": "%00"},
+        {"sort": "x"},
+        {"kind": "video"},
+        {"topic": "no-such-topic"},
+        {"provider": "<script>"},
+        {"level": "\x00"},
+        {"price": "cheap"},
+        {"certificate": "maybe"},
+        {"q": "x" * 10_000},
+        {"q": "\x00"},
+        {"q": '"(*)"'},
+        {"career": "a" * 500},
+        {"language": "🦄"},
+    ],
+)
+def test_bad_parameters_get_a_sensible_page(client, catalog, params):
+    response = client.get(LIST, params)
+
+    assert response.status_code == 200
+    assert response.context["page"].number >= 1
+
+
+def test_too_many_values_for_a_facet_are_capped(client, catalog):
+    response = client.get(LIST, {"topic": [f"t{n}" for n in range(500)]})
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("page_size_items", [5, 45])
+def test_list_page_runs_a_fixed_number_of_queries(client, django_assert_max_num_queries, page_size_items):
+    topic = TopicFactory(name="Go")
+    CourseFactory.create_batch(page_size_items, topics=[topic])
+
+    # topic synonyms, page, count, and one per facet: kind, level, language, provider, topic, career, price, certificate
+    with django_assert_max_num_queries(11):
+        client.get(LIST, {"q": "course"})
+
+
+def test_course_detail_shows_every_field(client):
+    topic = TopicFactory(name="PostgreSQL")
+    course = CourseFactory(
+        title="PostgreSQL Internals",
+        kind="book",
+        authors="Ada Lovelace, Grace Hopper",
+        isbn="9781593279660",
+        price=Decimal("39.99"),
+        duration_hours=None,
+        rating=Decimal("4.70"),
+        rating_count=321,
+        topics=[topic],
+    )
+
+    response = client.get(course.get_absolute_url())
+
+    for text in ["PostgreSQL Internals", "By Ada Lovelace, Grace Hopper", "9781593279660", "USD 39.99",
+                 "4.7 of 5 from 321 ratings", "Go to book", course.url, topic.get_absolute_url()]:  # fmt: skip
+        assertContains(response, text)
+
+
+def test_course_detail_shows_related_items_by_shared_topics(client):
+    go, sql = TopicFactory(name="Go"), TopicFactory(name="SQL")
+    course = CourseFactory(title="Main", topics=[go, sql])
+    CourseFactory(title="Shares Both", topics=[go, sql])
+    CourseFactory(title="Shares One", topics=[go])
+    CourseFactory(title="Shares None")
+
+    response = client.get(course.get_absolute_url())
+
+    assert [c.title for c in response.context["related"]] == ["Shares Both", "Shares One"]
+
+
+def test_course_detail_queries_are_constant(client, django_assert_max_num_queries):
+    topics = TopicFactory.create_batch(5)
+    course = CourseFactory(topics=topics)
+    CourseFactory.create_batch(10, topics=topics)
+
+    with django_assert_max_num_queries(3):
+        client.get(course.get_absolute_url())
+
+
+def test_unknown_or_unpublished_course_is_not_found(client):
+    hidden = CourseFactory(published=False)
+
+    assert client.get(reverse("courses:detail", kwargs={"slug": "nope"})).status_code == 404
+    assert client.get(hidden.get_absolute_url()).status_code == 404
+
+
+def test_titles_with_markup_are_shown_escaped(client):
+    course = CourseFactory(title="<script>alert(1)</script> SQL")
+
+    response = client.get(course.get_absolute_url())
+
+    assertContains(response, "&lt;script&gt;alert(1)&lt;/script&gt; SQL")
+    assertNotContains(response, "<script>alert(1)")
+
+
+def test_topic_pages_list_topics_and_their_best_items(client, catalog, django_assert_max_num_queries):
+    with django_assert_max_num_queries(2):
+        response = client.get(reverse("courses:topic_list"))
+    assertContains(response, '>Go</a> <span class="count">(4)</span>')
+
+    response = client.get(reverse("courses:topic_detail", kwargs={"slug": "go"}))
+    assertContains(response, "Go Basics")
+    assertNotContains(response, "Hidden Draft")
+    assertContains(response, 'href="/courses/?topic=go"')
+    assert client.get(reverse("courses:topic_detail", kwargs={"slug": "nope"})).status_code == 404

@@ -1,0 +1,75 @@
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from pytest_django.asserts import assertContains, assertNotContains
+
+from tests.factories import CourseFactory, TopicFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def guide(client, career):
+    return client.get(reverse("guides:career_detail", kwargs={"slug": career.slug}))
+
+
+def section_html(response, anchor):
+    return response.content.decode().split(f'<section id="{anchor}"', 1)[1].split("</section>", 1)[0]
+
+
+def test_editor_picks_are_shown_with_their_totals(client, career):
+    skills = career.sections.get(kind="skills")
+    skills.picks.set(
+        [
+            CourseFactory(title="SQL Basics", price=Decimal("0"), duration_hours=Decimal("10")),
+            CourseFactory(title="Advanced SQL", price=Decimal("49.99"), duration_hours=Decimal("20")),
+            CourseFactory(title="SQL Book", kind="book", price=None),
+        ]
+    )
+
+    html = section_html(guide(client, career), "skills")
+
+    for title in ["SQL Basics", "Advanced SQL", "SQL Book"]:
+        assert title in html
+    assert "Together: 3 items, 30 hours, USD 49.99 (1 without a listed price). Free: 1 item, 10 hours." in html
+
+
+def test_section_without_picks_recommends_best_rated_items_in_its_topics(client, career):
+    sql = TopicFactory(name="SQL")
+    CourseFactory(title="Top Rated SQL", rating=Decimal("4.9"), topics=[sql])
+    CourseFactory(title="Good SQL", rating=Decimal("4.5"), topics=[sql])
+    CourseFactory(title="Fine SQL", rating=Decimal("4.0"), topics=[sql])
+    CourseFactory(title="Weak SQL", rating=Decimal("2.0"), topics=[sql])
+    CourseFactory(title="Unpublished SQL", rating=Decimal("5.0"), topics=[sql], published=False)
+    career.sections.get(kind="skills").topics.set([sql])
+
+    html = section_html(guide(client, career), "skills")
+
+    assert html.index("Top Rated SQL") < html.index("Good SQL") < html.index("Fine SQL")
+    assert "Weak SQL" not in html  # three per section
+    assert "Unpublished SQL" not in html
+
+
+def test_unpublished_picks_are_not_shown(client, career):
+    skills = career.sections.get(kind="skills")
+    skills.picks.set([CourseFactory(title="Visible Pick"), CourseFactory(title="Hidden Pick", published=False)])
+
+    response = guide(client, career)
+
+    assertContains(response, "Visible Pick")
+    assertNotContains(response, "Hidden Pick")
+
+
+def test_sections_without_picks_or_topics_show_no_recommendations(client, career):
+    assertNotContains(guide(client, career), "Recommended to go further")
+
+
+def test_online_learning_section_of_the_demo_links_to_the_career_catalog(client):
+    call_command("load_demo", stdout=StringIO())
+    response = client.get(reverse("guides:career_detail", kwargs={"slug": "back-end-engineer"}))
+
+    assertContains(response, 'href="/courses/?career=back-end-engineer"')
+    catalog = client.get("/courses/?career=back-end-engineer")
+    assert catalog.context["page"].paginator.count >= 80
