@@ -1,12 +1,17 @@
 from django.contrib import admin
+from django.db import models
 from simple_history.admin import SimpleHistoryAdmin
 
 from courses.models import Course, Provider, Topic
 from courses.services import refresh_search_keywords
 
+# Addresses typed without a scheme are taken as https (Django 6's default), not http.
+HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
+
 
 @admin.register(Provider)
 class ProviderAdmin(admin.ModelAdmin):
+    formfield_overrides = HTTPS_URLS
     list_display = ["name", "slug", "website"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
@@ -26,6 +31,7 @@ class TopicAdmin(SimpleHistoryAdmin):
 
 @admin.register(Course)
 class CourseAdmin(SimpleHistoryAdmin):
+    formfield_overrides = HTTPS_URLS
     list_display = ["title", "kind", "provider", "level", "price", "certificate", "published", "updated_at"]
     list_filter = ["published", "kind", "level", "certificate", "language", "source"]
     list_select_related = ["provider"]

@@ -1,15 +1,13 @@
-import operator
 from collections import Counter, defaultdict
 from decimal import Decimal
-from functools import reduce
 
-from django.db import models, transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, Window
+from django.db import connections, models, transaction
+from django.db.models import Count, F, Q, Window
 from django.db.models.functions import RowNumber
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from courses import search
+from courses import facets, search
 
 
 class Provider(models.Model):
@@ -69,63 +67,41 @@ class CourseQuerySet(models.QuerySet):
         """Real full-text matches for `text` (topic synonyms expanded), best first; the backend detail stays here."""
         return search.full_text(self, text)
 
-    def of_kind(self, kinds):
-        return self.filter(kind__in=kinds) if kinds else self
-
-    def at_level(self, levels):
-        return self.filter(level__in=levels) if levels else self
-
-    def in_language(self, languages):
-        return self.filter(language__in=languages) if languages else self
-
-    def from_provider(self, provider_slugs):
-        return self.filter(provider__slug__in=provider_slugs) if provider_slugs else self
-
     def in_topic(self, topic_slugs):
-        # EXISTS rather than a join: a course in two chosen topics must still appear once.
-        if not topic_slugs:
-            return self
-        links = Course.topics.through.objects.filter(course_id=OuterRef("pk"), topic__slug__in=topic_slugs)
-        return self.filter(Exists(links))
-
-    def for_career(self, career_slugs):
-        """Courses in any topic of the given careers (careers link to topics from the guides app)."""
-        if not career_slugs:
-            return self
-        links = Course.topics.through.objects.filter(course_id=OuterRef("pk"), topic__careers__slug__in=career_slugs)
-        return self.filter(Exists(links))
-
-    def priced(self, prices):
-        """`prices` is a subset of {"free", "paid"}; an unknown price is neither."""
-        conditions = [{"free": Q(price=0), "paid": Q(price__gt=0)}[price] for price in prices]
-        return self.filter(reduce(operator.or_, conditions)) if conditions else self
-
-    def with_certificate(self, required: bool):
-        return self.filter(certificate=True) if required else self
+        return self.filter(facets.condition("topic", topic_slugs)) if topic_slugs else self
 
     def filtered(self, filters: dict, *, skip: str = ""):
         """Apply the catalog's facet filters (AND across facets, OR within one), except the one named `skip`."""
         queryset = self
-        for name, apply in FACET_FILTERS.items():
+        for name in facets.FACETS:
             if name != skip and filters.get(name):
-                queryset = apply(queryset, filters[name])
+                queryset = queryset.filter(facets.condition(name, filters[name]))
         return queryset
 
     def facet_counts(self, filters: dict) -> dict[str, dict]:
-        """For each facet, {value: (label, count)} over this queryset with every *other* facet applied.
+        """For each facet, {value: (label, count)} over this queryset with every *other* facet applied,
+        plus "total": the number of results with all of them applied.
 
         Counting each facet without its own filter is what lets a learner see how many results ticking
-        one more value of it would add. One query per facet, whatever the page size.
+        one more value of it would add. A fixed number of queries, whatever the page size: on PostgreSQL one
+        GROUPING SETS pass for the columns of Course and one each for topics and careers.
         """
-        counts = {}
-        for name, fields in {
-            "kind": ["kind"],
-            "level": ["level"],
-            "language": ["language"],
-            "provider": ["provider__slug", "provider__name"],
-        }.items():
-            rows = self.filtered(filters, skip=name).order_by().values_list(*fields).annotate(n=Count("pk"))
-            counts[name] = {row[0]: (row[-2], row[-1]) for row in rows if row[0] is not None}
+        if connections[self.db].vendor == "postgresql":
+            counts = facets.grouped_counts(self, filters)
+        else:
+            counts = {}
+            for name, fields in facets.COLUMN_FACETS.items():
+                rows = self.filtered(filters, skip=name).order_by().values_list(*fields).annotate(n=Count("pk"))
+                counts[name] = {row[0]: (row[-2], row[-1]) for row in rows if row[0] is not None}
+            prices = (
+                self.filtered(filters, skip="price")
+                .order_by()
+                .aggregate(free=Count("pk", filter=Q(price=0)), paid=Count("pk", filter=Q(price__gt=0)))
+            )
+            counts["price"] = {"free": ("Free", prices["free"]), "paid": ("Paid", prices["paid"])}
+            certified = self.filtered(filters, skip="certificate").filter(certificate=True).order_by().count()
+            counts["certificate"] = {True: ("With certificate", certified)}
+            counts["total"] = None  # the paginator counts
         links = Course.topics.through.objects.order_by()
         for name, fields in {
             "topic": ["topic__slug", "topic__name"],
@@ -134,14 +110,6 @@ class CourseQuerySet(models.QuerySet):
             matching = self.filtered(filters, skip=name).values("pk")
             rows = links.filter(course__in=matching).values_list(*fields).annotate(n=Count("course_id", distinct=True))
             counts[name] = {slug: (label, n) for slug, label, n in rows if slug is not None}
-        prices = (
-            self.filtered(filters, skip="price")
-            .order_by()
-            .aggregate(free=Count("pk", filter=Q(price=0)), paid=Count("pk", filter=Q(price__gt=0)))
-        )
-        counts["price"] = {"free": ("Free", prices["free"]), "paid": ("Paid", prices["paid"])}
-        certified = self.filtered(filters, skip="certificate").filter(certificate=True).order_by().count()
-        counts["certificate"] = {True: ("With certificate", certified)}
         return counts
 
     def best_in_topics(self, topic_ids, *, per_topic: int) -> dict[int, list["Course"]]:
@@ -183,19 +151,6 @@ class CourseQuerySet(models.QuerySet):
         if self.query.order_by:
             return self
         return self.order_by(*orderings["rating"])
-
-
-# Facet name → the queryset method that filters by it (see CourseQuerySet.filtered).
-FACET_FILTERS = {
-    "kind": CourseQuerySet.of_kind,
-    "topic": CourseQuerySet.in_topic,
-    "provider": CourseQuerySet.from_provider,
-    "career": CourseQuerySet.for_career,
-    "level": CourseQuerySet.at_level,
-    "language": CourseQuerySet.in_language,
-    "price": CourseQuerySet.priced,
-    "certificate": CourseQuerySet.with_certificate,
-}
 
 
 class Course(models.Model):

@@ -4,7 +4,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from django.db import transaction
+from django.db import reset_queries, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -63,6 +63,7 @@ def _import(rows, source, on_rejected, on_batch) -> Counter:
             # A repeated id is applied after the first, as an update: never two rows in one write.
             totals.update(importer.write(batch.values()))
             on_batch(totals)
+            reset_queries()  # with DEBUG on, Django would otherwise keep every batch's SQL in memory
             batch = {}
         batch[row.external_id] = row
     totals.update(importer.write(batch.values()))
@@ -122,18 +123,18 @@ class _BatchImporter:
             for course in changed:
                 course.updated_at = now
             Course.objects.bulk_update(changed, [*FEED_FIELDS, "updated_at"], batch_size=BATCH_SIZE)
-        for course in new_courses:
-            topic_changes[course.pk] = new_topics[course.external_id]
         if topic_changes:
             through.objects.filter(course_id__in=topic_changes).delete()
-            through.objects.bulk_create(
-                [
-                    through(course_id=course_id, topic_id=topic_id)
-                    for course_id, ids in topic_changes.items()
-                    for topic_id in ids
-                ],
-                batch_size=5000,
-            )
+        for course in new_courses:
+            topic_changes[course.pk] = new_topics[course.external_id]
+        through.objects.bulk_create(
+            [
+                through(course_id=course_id, topic_id=topic_id)
+                for course_id, ids in topic_changes.items()
+                for topic_id in ids
+            ],
+            batch_size=5000,
+        )
         return counts
 
     def _values(self, row: FeedRow, topic_names: list[str]) -> dict:

@@ -9,7 +9,7 @@ from courses.forms import CourseFilterForm
 from courses.models import Course, Topic
 
 PAGE_SIZE = 20
-FACET_LIMIT = 12  # values shown per facet; ticked values are always shown
+FACET_LIMIT = 8  # values shown per facet; ticked values are always shown
 
 
 @require_GET
@@ -19,8 +19,12 @@ def course_list(request):
     filters = form.filters()
     matches = Course.objects.published().search(filters["q"])
     results = matches.filtered(filters).sorted_by(filters["sort"]).select_related("provider")
-    page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
-    facets = facet_options(matches.facet_counts(filters), filters)
+    counts = matches.facet_counts(filters)
+    paginator = Paginator(results, PAGE_SIZE)
+    if counts["total"] is not None:
+        paginator.count = counts["total"]  # already counted with the facets: saves a pass over the matches
+    page = paginator.get_page(request.GET.get("page"))
+    facets = facet_options(counts, filters)
     did_you_mean = search.suggestion(filters["q"]) if filters["q"] and not page.paginator.count else None
 
     template = "courses/course_list.html"

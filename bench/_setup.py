@@ -1,0 +1,42 @@
+"""Shared set-up for bench scripts: a separate benchmark database per backend, and Django configured for it."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_DIR = ROOT / "var" / "bench"
+DATABASES = {
+    "postgresql": os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/careerguide_bench"),
+    "sqlite": f"sqlite:///{BENCH_DIR / 'bench.sqlite3'}",
+}
+
+
+def django_for(backend: str) -> None:
+    """Configure Django for `backend`'s benchmark database, creating the database if needed."""
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    url = DATABASES[backend]
+    if backend == "postgresql":
+        name = url.rsplit("/", 1)[1]
+        server = url.rsplit("/", 1)[0]
+        exists = subprocess.run(
+            ["psql", f"{server}/postgres", "-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        if not exists:
+            subprocess.run(["psql", f"{server}/postgres", "-qc", f"CREATE DATABASE {name}"], check=True)
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "careerguide.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def run_per_backend(script: str, backends: list[str], extra_args: list[str]) -> None:
+    """Run `script --worker BACKEND` in a fresh process per backend (Django settings are per process)."""
+    for backend in backends:
+        subprocess.run([sys.executable, script, "--worker", backend, *extra_args], check=True)

@@ -1,0 +1,96 @@
+"""Facet counting on PostgreSQL in a single pass over the matches (see CourseQuerySet.facet_counts).
+
+Each facet is counted with every *other* active filter applied. Rather than one query per facet, the
+matches are read once with a flag per active filter, and GROUPING SETS counts every column facet, the
+price and certificate facets and the total together, each with a FILTER clause over the right flags.
+"""
+
+import operator
+from functools import reduce
+
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q
+
+FACETS = ["kind", "topic", "provider", "career", "level", "language", "price", "certificate"]
+# Facet → the Course columns it groups by (the last one is its label).
+COLUMN_FACETS = {
+    "kind": ["kind"],
+    "level": ["level"],
+    "language": ["language"],
+    "provider": ["provider__slug", "provider__name"],
+}
+
+
+def condition(name: str, values):
+    """The filter for one facet's chosen values (OR within the facet), as a Q or an Exists.
+
+    EXISTS rather than a join for topics and careers: a course in two chosen topics must still appear once.
+    """
+    from courses.models import Course
+
+    links = Course.topics.through.objects.filter(course_id=OuterRef("pk"))
+    if name == "topic":
+        return Exists(links.filter(topic__slug__in=values))
+    if name == "career":
+        return Exists(links.filter(topic__careers__slug__in=values))
+    if name == "price":
+        return reduce(operator.or_, [{"free": Q(price=0), "paid": Q(price__gt=0)}[value] for value in values])
+    if name == "certificate":
+        return Q(certificate=True)
+    return Q(**{f"{COLUMN_FACETS[name][0]}__in": values})
+
+
+def grouped_counts(queryset, filters: dict) -> dict:
+    from django.db import connections
+
+    active = [name for name in FACETS if filters.get(name)]
+    flags = {
+        f"in_{name}": ExpressionWrapper(condition(name, filters[name]), output_field=BooleanField()) for name in active
+    }
+    columns = {
+        "f_kind": F("kind"),
+        "f_level": F("level"),
+        "f_language": F("language"),
+        "f_provider": F("provider__slug"),
+        "f_provider_name": F("provider__name"),
+        "f_price": F("price"),
+        "f_certificate": F("certificate"),
+    }
+    matches = queryset.order_by().annotate(**columns, **flags).values(*columns, *flags)
+    sql, params = matches.query.sql_with_params()
+
+    def others(skip: str) -> str:
+        return " AND ".join([f"m.in_{name}" for name in active if name != skip]) or "TRUE"
+
+    outer = f"""
+        SELECT m.f_kind, m.f_level, m.f_language, m.f_provider, MIN(m.f_provider_name),
+               GROUPING(m.f_kind), GROUPING(m.f_level), GROUPING(m.f_language), GROUPING(m.f_provider),
+               COUNT(*) FILTER (WHERE {others("kind")}),
+               COUNT(*) FILTER (WHERE {others("level")}),
+               COUNT(*) FILTER (WHERE {others("language")}),
+               COUNT(*) FILTER (WHERE {others("provider")}),
+               COUNT(*) FILTER (WHERE m.f_price = 0 AND {others("price")}),
+               COUNT(*) FILTER (WHERE m.f_price > 0 AND {others("price")}),
+               COUNT(*) FILTER (WHERE m.f_certificate AND {others("certificate")}),
+               COUNT(*) FILTER (WHERE {others("")})
+        FROM ({sql}) AS m
+        GROUP BY GROUPING SETS ((m.f_kind), (m.f_level), (m.f_language), (m.f_provider), ())
+    """
+    counts = {name: {} for name in COLUMN_FACETS}
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(outer, params)
+        for kind, level, language, provider, provider_name, *grouping, n_kind, n_level, n_language, n_provider, \
+                free, paid, certified, total in cursor.fetchall():  # fmt: skip
+            if not grouping[0]:
+                counts["kind"][kind] = (kind, n_kind)
+            elif not grouping[1]:
+                counts["level"][level] = (level, n_level)
+            elif not grouping[2]:
+                counts["language"][language] = (language, n_language)
+            elif not grouping[3]:
+                if provider is not None:
+                    counts["provider"][provider] = (provider_name, n_provider)
+            else:
+                counts["price"] = {"free": ("Free", free), "paid": ("Paid", paid)}
+                counts["certificate"] = {True: ("With certificate", certified)}
+                counts["total"] = total
+    return counts
