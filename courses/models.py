@@ -1,6 +1,7 @@
 from collections import Counter, defaultdict
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db import connections, models, transaction
 from django.db.models import Count, F, Q, Window
 from django.db.models.functions import RowNumber
@@ -22,9 +23,18 @@ class Provider(models.Model):
         return self.name
 
 
+SYNONYMS_CACHE_KEY = "courses:topic-synonyms"
+
+
 class TopicQuerySet(models.QuerySet):
     def synonym_map(self) -> dict[str, str]:
-        """Every lower-cased name, slug and synonym mapped to its topic's name: what learners type → what we index."""
+        """Every lower-cased name, slug and synonym mapped to its topic's name: what learners type → what we index.
+
+        Every search reads it, so it is cached until a topic is saved or deleted.
+        """
+        return cache.get_or_set(SYNONYMS_CACHE_KEY, self._build_synonym_map, timeout=3600)
+
+    def _build_synonym_map(self) -> dict[str, str]:
         mapping = {}
         for name, slug, synonyms in self.values_list("name", "slug", "synonyms"):
             for term in [name, slug, *synonyms.split(",")]:
@@ -52,8 +62,17 @@ class Topic(models.Model):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        cache.delete(SYNONYMS_CACHE_KEY)  # searches expand the new names and synonyms at once
+
     def get_absolute_url(self):
         return reverse("courses:topic_detail", kwargs={"slug": self.slug})
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        cache.delete(SYNONYMS_CACHE_KEY)
+        return result
 
     def synonym_list(self) -> list[str]:
         return [synonym.strip() for synonym in self.synonyms.split(",") if synonym.strip()]
@@ -63,9 +82,11 @@ class CourseQuerySet(models.QuerySet):
     def published(self):
         return self.filter(published=True)
 
-    def search(self, text: str):
-        """Real full-text matches for `text` (topic synonyms expanded), best first; the backend detail stays here."""
-        return search.full_text(self, text)
+    def search(self, text: str, *, ranked: bool = True):
+        """Real full-text matches for `text` (topic synonyms expanded), best first unless `ranked` is False
+        (cheaper when only counting). The backend detail stays in courses.search.
+        """
+        return search.full_text(self, text, ranked=ranked)
 
     def in_topic(self, topic_slugs):
         return self.filter(facets.condition("topic", topic_slugs)) if topic_slugs else self
@@ -101,7 +122,7 @@ class CourseQuerySet(models.QuerySet):
             counts["price"] = {"free": ("Free", prices["free"]), "paid": ("Paid", prices["paid"])}
             certified = self.filtered(filters, skip="certificate").filter(certificate=True).order_by().count()
             counts["certificate"] = {True: ("With certificate", certified)}
-            counts["total"] = None  # the paginator counts
+            counts["total"] = self.filtered(filters).order_by().count()
         links = Course.topics.through.objects.order_by()
         for name, fields in {
             "topic": ["topic__slug", "topic__name"],

@@ -12,6 +12,7 @@ from django.apps import apps
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.db import connections, transaction
 from django.db.models import Expression, F, GeneratedField
+from django.db.models.expressions import RawSQL
 
 MAX_QUERY_CHARS = 200
 MAX_TERMS = 8
@@ -89,17 +90,17 @@ class SearchDocumentField(GeneratedField):
         return name, path, args, kwargs
 
 
-def full_text(queryset, text: str):
-    """Real matches for `text`, best first (see CourseQuerySet.search)."""
+def full_text(queryset, text: str, *, ranked: bool):
+    """Real matches for `text`, best first if `ranked` (see CourseQuerySet.search)."""
     query_groups = groups(text)
     if not query_groups:
         return queryset
     if connections[queryset.db].vendor == "postgresql":
-        return _postgresql(queryset, query_groups)
-    return _sqlite(queryset, query_groups)
+        return _postgresql(queryset, query_groups, ranked)
+    return _sqlite(queryset, query_groups, ranked)
 
 
-def _postgresql(queryset, query_groups: list[Group]):
+def _postgresql(queryset, query_groups: list[Group], ranked: bool):
     # websearch_to_tsquery never raises on odd input; the last word also matches as a prefix
     # ("djan" → django) so results appear while a learner is still typing.
     query = None
@@ -111,11 +112,10 @@ def _postgresql(queryset, query_groups: list[Group]):
         if position == len(query_groups) - 1 and re.fullmatch(r"[a-z0-9]{3,}", alternatives[0]):
             group |= SearchQuery(f"{alternatives[0]}:*", search_type="raw", config="simple")
         query = group if query is None else query & group
-    return (
-        queryset.filter(search_document=query)
-        .annotate(rank=SearchRank(F("search_document"), query))
-        .order_by("-rank", "title", "pk")
-    )
+    matches = queryset.filter(search_document=query)
+    if not ranked:
+        return matches
+    return matches.annotate(rank=SearchRank(F("search_document"), query)).order_by("-rank", "title", "pk")
 
 
 def fts5_query(query_groups: list[Group]) -> str:
@@ -133,11 +133,19 @@ def fts5_query(query_groups: list[Group]) -> str:
     return " AND ".join(clauses)
 
 
-def _sqlite(queryset, query_groups: list[Group]):
-    # FTS5's "rank" is bm25 with weights set in migration 0002 (title, keywords, description);
-    # lower is better, so it is negated to sort like PostgreSQL's ts_rank.
+def _sqlite(queryset, query_groups: list[Group], ranked: bool):
+    match = fts5_query(query_groups)
+    # Filter through a subquery that runs the MATCH once. Joined to the FTS table instead, SQLite may
+    # loop over courses by another index and re-run the MATCH per row: seconds instead of milliseconds.
+    table = queryset.model._meta.db_table
+    matching_ids = RawSQL(f"SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH %s", [match])
+    matches = queryset.filter(pk__in=matching_ids)
+    if not ranked:
+        return matches
+    # Ranking needs the join; ordered by FTS5's rank (bm25 with the weights set in migration 0002:
+    # title, keywords, description), SQLite drives the loop from the FTS table, which is fast.
     return (
-        queryset.filter(search_index__document=fts5_query(query_groups))
+        matches.filter(search_index__document=match)
         .annotate(rank=-F("search_index__rank"))
         .order_by("-rank", "title", "pk")
     )

@@ -17,12 +17,15 @@ FACET_LIMIT = 8  # values shown per facet; ticked values are always shown
 def course_list(request):
     form = CourseFilterForm(request.GET)
     filters = form.filters()
-    matches = Course.objects.published().search(filters["q"])
-    results = matches.filtered(filters).sorted_by(filters["sort"]).select_related("provider")
+    published = Course.objects.published()
+    matches = published.search(filters["q"], ranked=False)
     counts = matches.facet_counts(filters)
-    paginator = Paginator(results, PAGE_SIZE)
-    if counts["total"] is not None:
-        paginator.count = counts["total"]  # already counted with the facets: saves a pass over the matches
+    if filters["q"] and filters["sort"] == "relevance":
+        results = published.search(filters["q"]).filtered(filters)
+    else:
+        results = matches.filtered(filters).sorted_by(filters["sort"])
+    paginator = Paginator(results.select_related("provider"), PAGE_SIZE)
+    paginator.count = counts["total"]  # counted with the facets: one pass over the matches fewer
     page = paginator.get_page(request.GET.get("page"))
     facets = facet_options(counts, filters)
     did_you_mean = search.suggestion(filters["q"]) if filters["q"] and not page.paginator.count else None

@@ -1,6 +1,15 @@
 import pytest
+from django.core.cache import cache
 
 from tests.factories import CareerFactory, EditorFactory, GuideSectionFactory
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache, as a freshly deployed site would."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -170,7 +170,7 @@ def test_list_page_runs_a_fixed_number_of_queries(client, django_assert_max_num_
     topic = TopicFactory(name="Go")
     CourseFactory.create_batch(page_size_items, topics=[topic])
 
-    # topic synonyms, page, count, and one per facet: kind, level, language, provider, topic, career, price, certificate
+    # topic synonyms, page, total, one per facet: kind, level, language, provider, topic, career, price, certificate
     with django_assert_max_num_queries(11):
         client.get(LIST, {"q": "course"})
 

@@ -126,3 +126,14 @@ def test_search_works_inside_facet_subqueries():
     counts = Course.objects.published().search("golang").facet_counts({})
 
     assert counts["topic"] == {"go": ("Go", 1)}
+
+
+def test_a_new_synonym_works_at_once():
+    topic = TopicFactory(name="Kubernetes")
+    CourseFactory(title="Cluster Operations", topics=[topic])
+    assert titles(Course.objects.search("k8s")) == []  # the map is now cached without k8s
+
+    topic.synonyms = "k8s"
+    topic.save()
+
+    assert titles(Course.objects.search("k8s")) == ["Cluster Operations"]
