@@ -243,3 +243,14 @@ def test_topic_pages_list_topics_and_their_best_items(client, catalog, django_as
     assertNotContains(response, "Hidden Draft")
     assertContains(response, 'href="/courses/?topic=go"')
     assert client.get(reverse("courses:topic_detail", kwargs={"slug": "nope"})).status_code == 404
+
+
+def test_pagination_links_keep_the_filters_and_work_without_javascript(client):
+    CourseFactory.create_batch(45, title="Kafka Streams")
+
+    page_one = client.get(LIST, {"q": "kafka", "kind": "course"})
+    assertContains(page_one, 'href="?q=kafka&amp;kind=course&amp;page=2"')
+    page_two = client.get(LIST, {"q": "kafka", "kind": "course", "page": "2"})
+
+    assert page_two.context["page"].number == 2
+    assertContains(page_two, 'rel="prev" href="?q=kafka&amp;kind=course&amp;page=1"')
