@@ -229,3 +229,17 @@ def test_a_repeated_id_in_one_file_is_applied_as_an_update(tmp_path, capsys):
 
     assert "1 created, 1 updated" in output.out
     assert Course.objects.get().title == "Second"
+
+
+def test_the_demo_feed_imports_cleanly_and_a_second_run_changes_nothing(capsys):
+    from courses.services import DEMO_DIR
+
+    call_command("import_catalog", str(DEMO_DIR / "catalog.jsonl"), "--source", "demo")
+    first = capsys.readouterr().out
+    call_command("import_catalog", str(DEMO_DIR / "catalog.jsonl"), "--source", "demo")
+    second = capsys.readouterr().out
+
+    created = int(first.split(" created")[0])
+    assert created >= 80
+    assert first.endswith("0 updated, 0 unchanged, 0 rejected\n")
+    assert second == f"0 created, 0 updated, {created} unchanged, 0 rejected\n"
