@@ -16,6 +16,11 @@ class ProviderAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "name" in form.changed_data:
+            refresh_search_keywords(courses=obj.courses.all())  # the provider's name is searchable
+
 
 @admin.register(Topic)
 class TopicAdmin(SimpleHistoryAdmin):

@@ -73,3 +73,18 @@ def test_course_admin_changelist_queries_do_not_grow(admin_client, django_assert
         response = admin_client.get(reverse("admin:courses_course_changelist"))
 
     assertContains(response, '<th class="field-title">', count=30)
+
+
+def test_renaming_a_provider_in_the_admin_updates_search(admin_client):
+    from tests.factories import ProviderFactory
+
+    provider = ProviderFactory(name="Old Press", slug="old-press")
+    CourseFactory(title="Some Book", provider=provider)
+
+    response = admin_client.post(
+        reverse("admin:courses_provider_change", args=[provider.pk]),
+        {"name": "Nimbus Publishing", "slug": "old-press", "website": ""},
+    )
+
+    assert response.status_code == 302
+    assert list(Course.objects.search("nimbus").values_list("title", flat=True)) == ["Some Book"]
