@@ -7,16 +7,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "var" / "bench"
-DATABASES = {
-    "postgresql": os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/careerguide_bench"),
-    "sqlite": f"sqlite:///{BENCH_DIR / 'bench.sqlite3'}",
-}
+POSTGRES_SERVER = os.environ.get("BENCH_POSTGRES_SERVER", "postgres://postgres@127.0.0.1:5432")
 
 
-def django_for(backend: str) -> None:
-    """Configure Django for `backend`'s benchmark database, creating the database if needed."""
+def django_for(backend: str, *, database: str = "careerguide_bench") -> None:
+    """Configure Django for a benchmark database of `backend`, creating it if needed.
+
+    Each script keeps its own database, so one script's writes (and dead rows) never skew another's figures.
+    """
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
-    url = DATABASES[backend]
+    url = f"{POSTGRES_SERVER}/{database}" if backend == "postgresql" else f"sqlite:///{BENCH_DIR / database}.sqlite3"
     if backend == "postgresql":
         name = url.rsplit("/", 1)[1]
         server = url.rsplit("/", 1)[0]

@@ -15,7 +15,7 @@ from _setup import BENCH_DIR, django_for, run_per_backend
 
 
 def worker(backend: str, rows: int):
-    django_for(backend)
+    django_for(backend, database="careerguide_bench_import")
     from django.core.management import call_command
     from django.db import connection
 
