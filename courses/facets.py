@@ -10,6 +10,7 @@ from functools import reduce
 
 from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q
 
+SHOWN_PER_FACET = 8  # the biggest values; ticked values are always shown too
 FACETS = ["kind", "topic", "provider", "career", "level", "language", "price", "certificate"]
 # Facet → the Course columns it groups by (the last one is its label).
 COLUMN_FACETS = {
@@ -94,3 +95,56 @@ def grouped_counts(queryset, filters: dict) -> dict:
                 counts["certificate"] = {True: ("With certificate", certified)}
                 counts["total"] = total
     return counts
+
+
+def options(counts: dict, filters: dict) -> list[dict]:
+    """Facets as the template shows them: a legend and (value, label, count, checked) rows, biggest first."""
+    from courses.models import Course
+
+    labels = {"kind": dict(Course.Kind.choices), "level": dict(Course.Level.choices)}
+    facets = []
+    for name, legend in [
+        ("kind", "Format"),
+        ("price", "Price"),
+        ("level", "Level"),
+        ("topic", "Topic"),
+        ("provider", "Provider"),
+        ("language", "Language"),
+        ("career", "Career"),
+    ]:
+        chosen = set(filters.get(name) or [])
+        options = [
+            {
+                "value": value,
+                "label": labels.get(name, {}).get(value, label),
+                "count": count,
+                "checked": value in chosen,
+            }
+            for value, (label, count) in counts[name].items()
+            if count or value in chosen
+        ]
+        options.sort(key=lambda option: (-option["count"], str(option["label"])))
+        shown = options[:SHOWN_PER_FACET] + [o for o in options[SHOWN_PER_FACET:] if o["checked"]]
+        known = {option["value"] for option in options}
+        shown += [{"value": v, "label": v, "count": 0, "checked": True} for v in chosen - known]
+        if name == "language":
+            for option in shown:
+                option["label"] = option["label"].upper()
+        facets.append({"name": name, "legend": legend, "options": shown})
+    certificate_count = counts["certificate"][True][1]
+    if certificate_count or filters["certificate"]:
+        facets.append(
+            {
+                "name": "certificate",
+                "legend": "Certificate",
+                "options": [
+                    {
+                        "value": "1",
+                        "label": "With certificate",
+                        "count": certificate_count,
+                        "checked": filters["certificate"],
+                    }
+                ],
+            }
+        )
+    return facets

@@ -4,12 +4,11 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
-from courses import search
+from courses import facets, search
 from courses.forms import CourseFilterForm
 from courses.models import Course, Topic
 
 PAGE_SIZE = 20
-FACET_LIMIT = 8  # values shown per facet; ticked values are always shown
 
 
 @require_GET
@@ -27,65 +26,14 @@ def course_list(request):
     paginator = Paginator(results.select_related("provider"), PAGE_SIZE)
     paginator.count = counts["total"]  # counted with the facets: one pass over the matches fewer
     page = paginator.get_page(request.GET.get("page"))
-    facets = facet_options(counts, filters)
+    facet_list = facets.options(counts, filters)
     did_you_mean = search.suggestion(filters["q"]) if filters["q"] and not page.paginator.count else None
 
     template = "courses/course_list.html"
     if request.htmx and not request.htmx.history_restore_request:
         template += "#catalog"
-    context = {"form": form, "filters": filters, "page": page, "facets": facets, "did_you_mean": did_you_mean}
+    context = {"form": form, "filters": filters, "page": page, "facets": facet_list, "did_you_mean": did_you_mean}
     return render(request, template, context)
-
-
-def facet_options(counts: dict, filters: dict) -> list[dict]:
-    """Facets as the template shows them: a legend and (value, label, count, checked) rows, biggest first."""
-    labels = {"kind": dict(Course.Kind.choices), "level": dict(Course.Level.choices)}
-    facets = []
-    for name, legend in [
-        ("kind", "Format"),
-        ("price", "Price"),
-        ("level", "Level"),
-        ("topic", "Topic"),
-        ("provider", "Provider"),
-        ("language", "Language"),
-        ("career", "Career"),
-    ]:
-        chosen = set(filters.get(name) or [])
-        options = [
-            {
-                "value": value,
-                "label": labels.get(name, {}).get(value, label),
-                "count": count,
-                "checked": value in chosen,
-            }
-            for value, (label, count) in counts[name].items()
-            if count or value in chosen
-        ]
-        options.sort(key=lambda option: (-option["count"], str(option["label"])))
-        shown = options[:FACET_LIMIT] + [o for o in options[FACET_LIMIT:] if o["checked"]]
-        known = {option["value"] for option in options}
-        shown += [{"value": v, "label": v, "count": 0, "checked": True} for v in chosen - known]
-        if name == "language":
-            for option in shown:
-                option["label"] = option["label"].upper()
-        facets.append({"name": name, "legend": legend, "options": shown})
-    certificate_count = counts["certificate"][True][1]
-    if certificate_count or filters["certificate"]:
-        facets.append(
-            {
-                "name": "certificate",
-                "legend": "Certificate",
-                "options": [
-                    {
-                        "value": "1",
-                        "label": "With certificate",
-                        "count": certificate_count,
-                        "checked": filters["certificate"],
-                    }
-                ],
-            }
-        )
-    return facets
 
 
 @require_GET
