@@ -53,6 +53,10 @@ class CareerAdminForm(StaleEditForm):
     class Meta:
         model = Career
         fields = ["name", "slug", "alternative_titles", "summary", "intro", "topics", "published"]
+        widgets = {
+            "alternative_titles": forms.TextInput(attrs={"size": 90}),
+            "summary": forms.TextInput(attrs={"size": 90}),
+        }
 
 
 class GuideSectionAdminForm(StaleEditForm):

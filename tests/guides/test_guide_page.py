@@ -138,3 +138,10 @@ def test_career_search_finds_alternative_titles(client, career):
 
     assertContains(response, "Back End Engineer")
     assertNotContains(response, "Data Analyst")
+
+
+def test_favicon_ico_points_to_the_site_icon(client):
+    response = client.get("/favicon.ico")
+
+    assert response.status_code == 301
+    assert response["Location"].endswith("img/favicon.svg")
