@@ -41,7 +41,11 @@ def condition(name: str, values):
 
 
 def grouped_counts(queryset, filters: dict) -> dict:
+    """Every facet's counts and the total in one statement: the matches are read once into a CTE."""
+    from django.contrib.postgres.expressions import ArraySubquery
     from django.db import connections
+
+    from courses.models import Course, Topic
 
     active = [name for name in FACETS if filters.get(name)]
     flags = {
@@ -55,15 +59,26 @@ def grouped_counts(queryset, filters: dict) -> dict:
         "f_provider_name": F("provider__name"),
         "f_price": F("price"),
         "f_certificate": F("certificate"),
+        "f_topics": ArraySubquery(Course.topics.through.objects.filter(course_id=OuterRef("pk")).values("topic_id")),
     }
     matches = queryset.order_by().annotate(**columns, **flags).values(*columns, *flags)
     sql, params = matches.query.sql_with_params()
+    topics = {pk: (slug, name) for pk, slug, name in Topic.objects.values_list("pk", "slug", "name")}
+    careers = {}  # slug → (name, [topic ids]), through the guides app's Career.topics, without importing it
+    for slug, name, topic_id in Topic.careers.through.objects.values_list("career__slug", "career__name", "topic_id"):
+        careers.setdefault(slug, (name, []))[1].append(topic_id)
 
     def others(skip: str) -> str:
         return " AND ".join([f"m.in_{name}" for name in active if name != skip]) or "TRUE"
 
-    outer = f"""
-        SELECT m.f_kind, m.f_level, m.f_language, m.f_provider, MIN(m.f_provider_name),
+    career_rows = (
+        " UNION ALL ".join(["SELECT %s::text, %s::bigint[]"] * len(careers))
+        or "SELECT NULL::text, NULL::bigint[] WHERE FALSE"
+    )
+    career_params = [value for slug, (_, ids) in careers.items() for value in (slug, ids)]
+    statement = f"""
+        WITH m AS MATERIALIZED ({sql})
+        SELECT 'columns', m.f_kind, m.f_level, m.f_language, m.f_provider, MIN(m.f_provider_name),
                GROUPING(m.f_kind), GROUPING(m.f_level), GROUPING(m.f_language), GROUPING(m.f_provider),
                COUNT(*) FILTER (WHERE {others("kind")}),
                COUNT(*) FILTER (WHERE {others("level")}),
@@ -73,15 +88,30 @@ def grouped_counts(queryset, filters: dict) -> dict:
                COUNT(*) FILTER (WHERE m.f_price > 0 AND {others("price")}),
                COUNT(*) FILTER (WHERE m.f_certificate AND {others("certificate")}),
                COUNT(*) FILTER (WHERE {others("")})
-        FROM ({sql}) AS m
+        FROM m
         GROUP BY GROUPING SETS ((m.f_kind), (m.f_level), (m.f_language), (m.f_provider), ())
+        UNION ALL
+        SELECT 'topic', t.topic_id::text, NULL, NULL, NULL, NULL, 1, 1, 1, 1, COUNT(*), 0, 0, 0, 0, 0, 0, 0
+        FROM m CROSS JOIN LATERAL unnest(m.f_topics) AS t(topic_id)
+        WHERE {others("topic")}
+        GROUP BY t.topic_id
+        UNION ALL
+        SELECT 'career', c.slug, NULL, NULL, NULL, NULL, 1, 1, 1, 1, COUNT(*), 0, 0, 0, 0, 0, 0, 0
+        FROM m JOIN ({career_rows}) AS c(slug, topic_ids) ON m.f_topics && c.topic_ids
+        WHERE {others("career")}
+        GROUP BY c.slug
     """
-    counts = {name: {} for name in COLUMN_FACETS}
+    counts = {name: {} for name in [*COLUMN_FACETS, "topic", "career"]}
     with connections[queryset.db].cursor() as cursor:
-        cursor.execute(outer, params)
-        for kind, level, language, provider, provider_name, *grouping, n_kind, n_level, n_language, n_provider, \
-                free, paid, certified, total in cursor.fetchall():  # fmt: skip
-            if not grouping[0]:
+        cursor.execute(statement, [*params, *career_params])
+        for part, kind, level, language, provider, provider_name, *grouping, n_kind, n_level, n_language, \
+                n_provider, free, paid, certified, total in cursor.fetchall():  # fmt: skip
+            if part == "topic":
+                slug, name = topics[int(kind)]
+                counts["topic"][slug] = (name, n_kind)
+            elif part == "career":
+                counts["career"][kind] = (careers[kind][0], n_kind)
+            elif not grouping[0]:
                 counts["kind"][kind] = (kind, n_kind)
             elif not grouping[1]:
                 counts["level"][level] = (level, n_level)
