@@ -1,14 +1,15 @@
-"""Facet counting on PostgreSQL in a single pass over the matches (see CourseQuerySet.facet_counts).
+"""Catalog facets: the filter each one applies, how they are counted, and how their values are listed.
 
-Each facet is counted with every *other* active filter applied. Rather than one query per facet, the
-matches are read once with a flag per active filter, and GROUPING SETS counts every column facet, the
-price and certificate facets and the total together, each with a FILTER clause over the right flags.
+Each facet is counted with every *other* active filter applied (see CourseQuerySet.facet_counts).
+Rather than one query per facet, the matches are read once, with a flag per active filter, and every
+count is taken from that one read.
 """
 
+import json
 import operator
 from functools import reduce
 
-from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, Func, OuterRef, Q, Subquery, TextField
 
 SHOWN_PER_FACET = 8  # the biggest values; ticked values are always shown too
 FACETS = ["kind", "topic", "provider", "career", "level", "language", "price", "certificate"]
@@ -40,17 +41,29 @@ def condition(name: str, values):
     return Q(**{f"{COLUMN_FACETS[name][0]}__in": values})
 
 
-def grouped_counts(queryset, filters: dict) -> dict:
-    """Every facet's counts and the total in one statement: the matches are read once into a CTE."""
+def counts(queryset, filters: dict) -> dict:
+    """Every facet's counts and the total in one statement: the matches are read once into a CTE.
+
+    Each facet is counted with a FILTER clause over the flags of the *other* active filters; topics are
+    carried per match as a list of ids (an array on PostgreSQL, JSON on SQLite) and unnested in memory.
+    """
     from django.contrib.postgres.expressions import ArraySubquery
     from django.db import connections
 
     from courses.models import Course, Topic
 
+    postgresql = connections[queryset.db].vendor == "postgresql"
     active = [name for name in FACETS if filters.get(name)]
     flags = {
         f"in_{name}": ExpressionWrapper(condition(name, filters[name]), output_field=BooleanField()) for name in active
     }
+    links = Course.topics.through.objects.filter(course_id=OuterRef("pk"))
+    if postgresql:
+        topic_ids = ArraySubquery(links.values("topic_id"))
+    else:
+        topic_ids = Subquery(
+            links.annotate(ids=Func(F("topic_id"), function="json_group_array", output_field=TextField())).values("ids")
+        )
     columns = {
         "f_kind": F("kind"),
         "f_level": F("level"),
@@ -59,7 +72,7 @@ def grouped_counts(queryset, filters: dict) -> dict:
         "f_provider_name": F("provider__name"),
         "f_price": F("price"),
         "f_certificate": F("certificate"),
-        "f_topics": ArraySubquery(Course.topics.through.objects.filter(course_id=OuterRef("pk")).values("topic_id")),
+        "f_topics": topic_ids,
     }
     matches = queryset.order_by().annotate(**columns, **flags).values(*columns, *flags)
     sql, params = matches.query.sql_with_params()
@@ -69,62 +82,81 @@ def grouped_counts(queryset, filters: dict) -> dict:
         careers.setdefault(slug, (name, []))[1].append(topic_id)
 
     def others(skip: str) -> str:
-        return " AND ".join([f"m.in_{name}" for name in active if name != skip]) or "TRUE"
+        return " AND ".join([f"m.in_{name}" for name in active if name != skip]) or "1 = 1"
 
-    career_rows = (
-        " UNION ALL ".join(["SELECT %s::text, %s::bigint[]"] * len(careers))
-        or "SELECT NULL::text, NULL::bigint[] WHERE FALSE"
+    totals = (
+        f"COUNT(*) FILTER (WHERE m.f_price = 0 AND {others('price')}), "
+        f"COUNT(*) FILTER (WHERE m.f_price > 0 AND {others('price')}), "
+        f"COUNT(*) FILTER (WHERE m.f_certificate AND {others('certificate')}), "
+        f"COUNT(*) FILTER (WHERE {others('')})"
     )
-    career_params = [value for slug, (_, ids) in careers.items() for value in (slug, ids)]
-    statement = f"""
-        WITH m AS MATERIALIZED ({sql})
-        SELECT 'columns', m.f_kind, m.f_level, m.f_language, m.f_provider, MIN(m.f_provider_name),
-               GROUPING(m.f_kind), GROUPING(m.f_level), GROUPING(m.f_language), GROUPING(m.f_provider),
-               COUNT(*) FILTER (WHERE {others("kind")}),
-               COUNT(*) FILTER (WHERE {others("level")}),
-               COUNT(*) FILTER (WHERE {others("language")}),
-               COUNT(*) FILTER (WHERE {others("provider")}),
-               COUNT(*) FILTER (WHERE m.f_price = 0 AND {others("price")}),
-               COUNT(*) FILTER (WHERE m.f_price > 0 AND {others("price")}),
-               COUNT(*) FILTER (WHERE m.f_certificate AND {others("certificate")}),
-               COUNT(*) FILTER (WHERE {others("")})
-        FROM m
-        GROUP BY GROUPING SETS ((m.f_kind), (m.f_level), (m.f_language), (m.f_provider), ())
-        UNION ALL
-        SELECT 'topic', t.topic_id::text, NULL, NULL, NULL, NULL, 1, 1, 1, 1, COUNT(*), 0, 0, 0, 0, 0, 0, 0
-        FROM m CROSS JOIN LATERAL unnest(m.f_topics) AS t(topic_id)
-        WHERE {others("topic")}
-        GROUP BY t.topic_id
-        UNION ALL
-        SELECT 'career', c.slug, NULL, NULL, NULL, NULL, 1, 1, 1, 1, COUNT(*), 0, 0, 0, 0, 0, 0, 0
-        FROM m JOIN ({career_rows}) AS c(slug, topic_ids) ON m.f_topics && c.topic_ids
-        WHERE {others("career")}
-        GROUP BY c.slug
-    """
-    counts = {name: {} for name in [*COLUMN_FACETS, "topic", "career"]}
+    if postgresql:
+        # GROUPING SETS counts every column facet and the totals in a single scan of the matches.
+        column_parts = [
+            f"""SELECT CASE WHEN GROUPING(m.f_kind) = 0 THEN 'kind' WHEN GROUPING(m.f_level) = 0 THEN 'level'
+                       WHEN GROUPING(m.f_language) = 0 THEN 'language' WHEN GROUPING(m.f_provider) = 0 THEN 'provider'
+                       ELSE 'all' END,
+                   COALESCE(m.f_kind, m.f_level, m.f_language, m.f_provider), MIN(m.f_provider_name),
+                   CASE WHEN GROUPING(m.f_kind) = 0 THEN COUNT(*) FILTER (WHERE {others("kind")})
+                        WHEN GROUPING(m.f_level) = 0 THEN COUNT(*) FILTER (WHERE {others("level")})
+                        WHEN GROUPING(m.f_language) = 0 THEN COUNT(*) FILTER (WHERE {others("language")})
+                        ELSE COUNT(*) FILTER (WHERE {others("provider")}) END,
+                   {totals}
+            FROM m GROUP BY GROUPING SETS ((m.f_kind), (m.f_level), (m.f_language), (m.f_provider), ())"""
+        ]
+        each_topic, topic_id = "m CROSS JOIN LATERAL unnest(m.f_topics) AS t(id)", "t.id"
+        first, rest = "SELECT %s::text AS slug, %s::bigint[] AS topic_ids", "SELECT %s::text, %s::bigint[]"
+        in_career = "m.f_topics && c.topic_ids"
+        career_params = [value for slug, (_, ids) in careers.items() for value in (slug, ids)]
+    else:
+        # SQLite has no GROUPING SETS: one GROUP BY per column over the materialized matches.
+        column_parts = [
+            f"SELECT '{name}', {column}, {label}, COUNT(*) FILTER (WHERE {others(name)}), 0, 0, 0, 0 "
+            f"FROM m GROUP BY {column}"
+            for name, column, label in [
+                ("kind", "m.f_kind", "NULL"),
+                ("level", "m.f_level", "NULL"),
+                ("language", "m.f_language", "NULL"),
+                ("provider", "m.f_provider", "MIN(m.f_provider_name)"),
+            ]
+        ] + [f"SELECT 'all', NULL, NULL, 0, {totals} FROM m"]
+        each_topic, topic_id = "m, json_each(m.f_topics) AS t", "t.value"
+        first, rest = "SELECT %s AS slug, %s AS topic_ids", "SELECT %s, %s"
+        in_career = (
+            "EXISTS (SELECT 1 FROM json_each(m.f_topics) AS a JOIN json_each(c.topic_ids) AS b ON a.value = b.value)"
+        )
+        career_params = [value for slug, (_, ids) in careers.items() for value in (slug, json.dumps(ids))]
+    parts = [
+        *column_parts,
+        f"SELECT 'topic', CAST({topic_id} AS text), NULL, COUNT(*), 0, 0, 0, 0 FROM {each_topic} "
+        f"WHERE {others('topic')} GROUP BY {topic_id}",
+    ]
+    if careers:
+        career_rows = " UNION ALL ".join([first, *[rest] * (len(careers) - 1)])
+        parts.append(
+            f"SELECT 'career', c.slug, NULL, COUNT(*), 0, 0, 0, 0 FROM m JOIN ({career_rows}) AS c "
+            f"ON {in_career} WHERE {others('career')} GROUP BY c.slug"
+        )
+    statement = f"WITH m AS MATERIALIZED ({sql}) " + " UNION ALL ".join(parts)
+
+    result = {name: {} for name in [*COLUMN_FACETS, "topic", "career"]}
     with connections[queryset.db].cursor() as cursor:
         cursor.execute(statement, [*params, *career_params])
-        for part, kind, level, language, provider, provider_name, *grouping, n_kind, n_level, n_language, \
-                n_provider, free, paid, certified, total in cursor.fetchall():  # fmt: skip
-            if part == "topic":
-                slug, name = topics[int(kind)]
-                counts["topic"][slug] = (name, n_kind)
+        for part, value, label, count, free, paid, certified, total in cursor.fetchall():
+            if part in ("kind", "level", "language"):
+                result[part][value] = (value, count)
+            elif part == "provider" and value is not None:
+                result[part][value] = (label, count)
+            elif part == "topic":
+                slug, name = topics[int(value)]
+                result["topic"][slug] = (name, count)
             elif part == "career":
-                counts["career"][kind] = (careers[kind][0], n_kind)
-            elif not grouping[0]:
-                counts["kind"][kind] = (kind, n_kind)
-            elif not grouping[1]:
-                counts["level"][level] = (level, n_level)
-            elif not grouping[2]:
-                counts["language"][language] = (language, n_language)
-            elif not grouping[3]:
-                if provider is not None:
-                    counts["provider"][provider] = (provider_name, n_provider)
-            else:
-                counts["price"] = {"free": ("Free", free), "paid": ("Paid", paid)}
-                counts["certificate"] = {True: ("With certificate", certified)}
-                counts["total"] = total
-    return counts
+                result["career"][value] = (careers[value][0], count)
+            elif part == "all":
+                result["price"] = {"free": ("Free", free), "paid": ("Paid", paid)}
+                result["certificate"] = {True: ("With certificate", certified)}
+                result["total"] = total
+    return result
 
 
 def options(counts: dict, filters: dict) -> list[dict]:

@@ -2,8 +2,8 @@ from collections import Counter, defaultdict
 from decimal import Decimal
 
 from django.core.cache import cache
-from django.db import connections, models, transaction
-from django.db.models import Count, F, Q, Window
+from django.db import models, transaction
+from django.db.models import F, Q, Window
 from django.db.models.functions import RowNumber
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
@@ -104,33 +104,10 @@ class CourseQuerySet(models.QuerySet):
         plus "total": the number of results with all of them applied.
 
         Counting each facet without its own filter is what lets a learner see how many results ticking
-        one more value of it would add. A fixed number of queries, whatever the page size: on PostgreSQL one
-        statement that reads the matches once; on SQLite one query per facet.
+        one more value of it would add. One statement that reads the matches once, plus two small lookups
+        of topic and career names, whatever the page size.
         """
-        if connections[self.db].vendor == "postgresql":
-            return facets.grouped_counts(self, filters)
-        counts = {}
-        for name, fields in facets.COLUMN_FACETS.items():
-            rows = self.filtered(filters, skip=name).order_by().values_list(*fields).annotate(n=Count("pk"))
-            counts[name] = {row[0]: (row[-2], row[-1]) for row in rows if row[0] is not None}
-        prices = (
-            self.filtered(filters, skip="price")
-            .order_by()
-            .aggregate(free=Count("pk", filter=Q(price=0)), paid=Count("pk", filter=Q(price__gt=0)))
-        )
-        counts["price"] = {"free": ("Free", prices["free"]), "paid": ("Paid", prices["paid"])}
-        certified = self.filtered(filters, skip="certificate").filter(certificate=True).order_by().count()
-        counts["certificate"] = {True: ("With certificate", certified)}
-        counts["total"] = self.filtered(filters).order_by().count()
-        links = Course.topics.through.objects.order_by()
-        for name, fields in {
-            "topic": ["topic__slug", "topic__name"],
-            "career": ["topic__careers__slug", "topic__careers__name"],
-        }.items():
-            matching = self.filtered(filters, skip=name).values("pk")
-            rows = links.filter(course__in=matching).values_list(*fields).annotate(n=Count("course_id", distinct=True))
-            counts[name] = {slug: (label, n) for slug, label, n in rows if slug is not None}
-        return counts
+        return facets.counts(self, filters)
 
     def best_in_topics(self, topic_ids, *, per_topic: int) -> dict[int, list["Course"]]:
         """The best-rated `per_topic` courses of each topic, in one query: {topic_id: [course, …]}."""
