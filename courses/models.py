@@ -229,13 +229,16 @@ class Course(models.Model):
     def author_list(self) -> list[str]:
         return [author.strip() for author in self.authors.split(",") if author.strip()]
 
-    def build_search_keywords(self, *, topic_names, provider_name: str = "") -> str:
-        return " ".join([*topic_names, self.authors, provider_name]).strip()
+    @staticmethod
+    def build_search_keywords(*, topic_names, authors: str, provider_name: str) -> str:
+        """The text indexed between title and description; the importer and admin edits share this rule."""
+        return " ".join([*topic_names, authors, provider_name]).strip()
 
     def refresh_search_keywords(self) -> None:
         """Recompute the indexed topic/author/provider text after topics or provider changed."""
         keywords = self.build_search_keywords(
             topic_names=self.topics.values_list("name", flat=True),
+            authors=self.authors,
             provider_name=self.provider.name if self.provider_id else "",
         )
         if keywords != self.search_keywords:

@@ -155,7 +155,9 @@ class _BatchImporter:
             "rating": row.rating,
             "rating_count": row.rating_count,
             "provider_id": self._provider_id(row.provider),
-            "search_keywords": " ".join([*topic_names, authors, row.provider]).strip(),
+            "search_keywords": Course.build_search_keywords(
+                topic_names=topic_names, authors=authors[:500], provider_name=row.provider
+            ),
         }
 
     def _provider_id(self, name: str) -> int | None:
@@ -235,6 +237,7 @@ def refresh_search_keywords(*, courses) -> int:
     for course in courses.select_related("provider").prefetch_related("topics").iterator(chunk_size=2000):
         keywords = course.build_search_keywords(
             topic_names=[topic.name for topic in course.topics.all()],
+            authors=course.authors,
             provider_name=course.provider.name if course.provider else "",
         )
         if keywords != course.search_keywords:
