@@ -8,6 +8,7 @@ from django.db import reset_queries, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from courses.catalog import catalog_changed
 from courses.feed import FeedRow, RejectedRow, read_feed
 from courses.models import Course, Provider, SearchTerm, Topic
 
@@ -62,11 +63,13 @@ def _import(rows, source, on_rejected, on_batch) -> Counter:
         if row.external_id in batch or len(batch) >= BATCH_SIZE:
             # A repeated id is applied after the first, as an update: never two rows in one write.
             totals.update(importer.write(batch.values()))
+            catalog_changed()
             on_batch(totals)
             reset_queries()  # with DEBUG on, Django would otherwise keep every batch's SQL in memory
             batch = {}
         batch[row.external_id] = row
     totals.update(importer.write(batch.values()))
+    catalog_changed()
     on_batch(totals)
     return totals
 

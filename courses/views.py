@@ -1,14 +1,12 @@
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
-from courses import facets, search
+from courses import facets
+from courses.catalog import PAGE_SIZE, search_catalog
 from courses.forms import CourseFilterForm
 from courses.models import Course, Topic
-
-PAGE_SIZE = 20
 
 
 @require_GET
@@ -16,23 +14,17 @@ PAGE_SIZE = 20
 def course_list(request):
     form = CourseFilterForm(request.GET)
     filters = form.filters()
-    published = Course.objects.published()
-    matches = published.search(filters["q"], ranked=False)
-    counts = matches.facet_counts(filters)
-    if filters["q"] and filters["sort"] == "relevance":
-        results = published.search(filters["q"]).filtered(filters)
-    else:
-        results = matches.filtered(filters).sorted_by(filters["sort"])
-    paginator = Paginator(results.select_related("provider"), PAGE_SIZE)
-    paginator.count = counts["total"]  # counted with the facets: one pass over the matches fewer
-    page = paginator.get_page(request.GET.get("page"))
-    facet_list = facets.options(counts, filters)
-    did_you_mean = search.suggestion(filters["q"]) if filters["q"] and not page.paginator.count else None
-
+    found = search_catalog(filters, request.GET.get("page"))
     template = "courses/course_list.html"
     if request.htmx and not request.htmx.history_restore_request:
         template += "#catalog"
-    context = {"form": form, "filters": filters, "page": page, "facets": facet_list, "did_you_mean": did_you_mean}
+    context = {
+        "form": form,
+        "filters": filters,
+        "page": found.page,
+        "facets": facets.options(found.counts, filters),
+        "did_you_mean": found.did_you_mean,
+    }
     return render(request, template, context)
 
 

@@ -3,6 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from courses.catalog import cache_is_shared, warm_search_cache
 from courses.feed import read_feed
 from courses.services import import_catalog
 
@@ -50,3 +51,5 @@ class Command(BaseCommand):
             f"{prefix}{totals['created']} created, {totals['updated']} updated, "
             f"{totals['unchanged']} unchanged, {totals['rejected']} rejected"
         )
+        if not dry_run and (totals["created"] or totals["updated"]) and cache_is_shared():
+            self.stdout.write(f"Warmed {warm_search_cache()} common searches in the shared cache.")

@@ -1,0 +1,105 @@
+"""The catalog search as /courses/ shows it: one page of results with every facet count, cached until
+the catalog changes.
+
+Counting the facets of a broad search reads every match ("Python" is a third of the catalog), and that
+cannot be made cheap, so the counts and each page's result ids are cached per normalized search under a
+*catalog version*. Any change to what a search can see (a course, topic, provider or career saved or
+deleted, a topic or career link changed, an import batch committed) sets a new version, so learners
+never see stale results. The version is a random token rather than a counter: if the cache ever drops
+it, a fresh one cannot collide with entries written under an old one.
+
+The cache must be shared by every server process for this to hold: Redis in production (REDIS_URL).
+"""
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.paginator import Page, Paginator
+
+from courses import search
+from courses.models import Course, Topic
+
+PAGE_SIZE = 20
+VERSION_KEY = "courses:catalog-version"
+ENTRY_TIMEOUT = 6 * 3600  # a backstop only: a new version is what retires entries
+
+
+def catalog_version() -> str:
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+        version = cache.get(VERSION_KEY)
+    return version
+
+
+def catalog_changed(**_signal_kwargs) -> None:
+    """Retire every cached search. Also a signal receiver, hence the ignored keyword arguments."""
+    cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+
+
+@dataclass(frozen=True)
+class CatalogPage:
+    page: Page
+    counts: dict
+    did_you_mean: str | None
+
+
+def search_catalog(filters: dict, page_number) -> CatalogPage:
+    """Courses and books for the catalog's filters (see CourseFilterForm.filters): the page asked for
+    (clamped to the ones that exist), the facet counts, and a suggestion when nothing matches.
+    """
+    published = Course.objects.published()
+    version = catalog_version()
+    counts_key = _key(version, "counts", {**filters, "sort": None})
+    counts = cache.get(counts_key)
+    if counts is None:
+        counts = published.search(filters["q"], ranked=False).facet_counts(filters)
+        cache.set(counts_key, counts, ENTRY_TIMEOUT)
+
+    if filters["q"] and filters["sort"] == "relevance":
+        results = published.search(filters["q"]).filtered(filters)
+    else:
+        results = published.search(filters["q"], ranked=False).filtered(filters).sorted_by(filters["sort"])
+    paginator = Paginator(results, PAGE_SIZE)
+    paginator.count = counts["total"]  # counted with the facets: one pass over the matches fewer
+    page = paginator.get_page(page_number)
+
+    ids_key = _key(version, "ids", {**filters, "page": page.number})
+    ids = cache.get(ids_key)
+    if ids is None:
+        page.object_list = list(page.object_list.select_related("provider"))
+        cache.set(ids_key, [course.pk for course in page.object_list], ENTRY_TIMEOUT)
+    else:
+        by_id = Course.objects.select_related("provider").in_bulk(ids)
+        page.object_list = [by_id[pk] for pk in ids if pk in by_id]
+
+    did_you_mean = search.suggestion(filters["q"]) if filters["q"] and not counts["total"] else None
+    return CatalogPage(page=page, counts=counts, did_you_mean=did_you_mean)
+
+
+def warm_search_cache() -> int:
+    """Fill the cache with the first page of the searches learners type most, each topic's name and
+    synonyms, so they are fast right after an import. Returns how many searches it ran.
+    """
+    from courses.forms import CourseFilterForm
+
+    terms = {term for term in Topic.objects.synonym_map() if "-" not in term}  # names and synonyms, not slugs
+    for term in sorted(terms):
+        search_catalog(CourseFilterForm({"q": term}).filters(), 1)
+    return len(terms)
+
+
+def cache_is_shared() -> bool:
+    """Whether other processes (the web workers) read what this one caches: worth warming only then."""
+    backend = settings.CACHES["default"]["BACKEND"]
+    return not backend.endswith(("LocMemCache", "DummyCache"))
+
+
+def _key(version: str, name: str, filters: dict) -> str:
+    normalized = {**filters, "q": " ".join(filters["q"].lower().split())}
+    digest = hashlib.sha256(json.dumps(normalized, sort_keys=True, default=str).encode()).hexdigest()[:32]
+    return f"courses:{name}:{version}:{digest}"
