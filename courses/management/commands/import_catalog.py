@@ -46,10 +46,10 @@ class Command(BaseCommand):
             )
         if show_progress:
             sys.stderr.write("\n")
+        if not dry_run and (totals["created"] or totals["updated"]) and cache_is_shared():
+            self.stderr.write(f"Warmed {warm_search_cache()} common searches in the shared cache.")
         prefix = "Dry run (nothing saved): " if dry_run else ""
         self.stdout.write(
             f"{prefix}{totals['created']} created, {totals['updated']} updated, "
             f"{totals['unchanged']} unchanged, {totals['rejected']} rejected"
         )
-        if not dry_run and (totals["created"] or totals["updated"]) and cache_is_shared():
-            self.stdout.write(f"Warmed {warm_search_cache()} common searches in the shared cache.")
