@@ -1,8 +1,11 @@
 from django.contrib import admin
 from django.db import models
+from django.urls import path
+from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from courses.models import Course, Provider, Topic
+from courses import report_views
+from courses.models import Click, Conversion, Course, Offer, Partner, Provider, Topic
 from courses.services import refresh_search_keywords
 
 # Addresses typed without a scheme are taken as https (Django 6's default), not http.
@@ -54,3 +57,100 @@ class CourseAdmin(SimpleHistoryAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         form.instance.refresh_search_keywords()  # topics are saved only now
+
+
+class BrokenLinkFilter(admin.SimpleListFilter):
+    title = "link health"
+    parameter_name = "health"
+
+    def lookups(self, request, model_admin):
+        return [("broken", "Broken links"), ("failing", "Failing, not yet broken"), ("ok", "Healthy")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "broken":
+            return queryset.broken()
+        if self.value() == "failing":
+            return queryset.filter(consecutive_failures__gt=0).exclude(pk__in=queryset.broken())
+        if self.value() == "ok":
+            return queryset.filter(consecutive_failures=0)
+        return queryset
+
+
+class OfferInline(admin.TabularInline):
+    model = Offer
+    fields = ["course", "url", "commission_tag", "active", "last_status", "consecutive_failures"]
+    readonly_fields = ["last_status", "consecutive_failures"]
+    autocomplete_fields = ["course"]
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Partner)
+class PartnerAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "commission_rate", "active", "report_link"]
+    list_filter = ["active"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["report_link"]
+    actions = ["rotate_report_tokens"]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "active", "allowed_hosts"]}),
+        ("Commission", {"fields": ["commission_description", "commission_rate", "tag_parameters", "link_template"]}),
+        ("Partner access", {"fields": ["postback_secret", "report_link"]}),
+    ]
+
+    def get_urls(self):
+        report = self.admin_site.admin_view(report_views.admin_report)
+        return [path("report/", report, name="courses_partner_report"), *super().get_urls()]
+
+    @admin.display(description="private report")
+    def report_link(self, partner):
+        if not partner.pk:
+            return "—"
+        return format_html('<a href="{}">report page</a>', partner.get_report_url())
+
+    @admin.action(description="Rotate the private report link of the selected partners")
+    def rotate_report_tokens(self, request, queryset):
+        for partner in queryset:
+            partner.rotate_report_token()
+        self.message_user(request, f"New report links for {len(queryset)} partner(s); the old links no longer work.")
+
+
+@admin.register(Offer)
+class OfferAdmin(admin.ModelAdmin):
+    formfield_overrides = HTTPS_URLS
+    list_display = ["course", "partner", "active", "last_status", "last_checked_at", "consecutive_failures"]
+    list_filter = ["active", BrokenLinkFilter, "partner"]
+    list_select_related = ["course", "partner"]
+    search_fields = ["course__title", "url", "commission_tag"]
+    autocomplete_fields = ["course"]
+    readonly_fields = ["token", "last_checked_at", "last_status", "last_error", "consecutive_failures"]
+
+
+@admin.register(Click)
+class ClickAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "offer", "referrer_path", "is_bot"]
+    list_filter = ["is_bot", "offer__partner"]
+    list_select_related = ["offer__course", "offer__partner"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False  # counting millions of clicks for every page view is not worth it
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Conversion)
+class ConversionAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "partner", "order_id", "amount", "commission", "currency", "click"]
+    list_filter = ["partner"]
+    search_fields = ["order_id", "click_uuid"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

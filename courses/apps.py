@@ -9,12 +9,16 @@ class CoursesConfig(AppConfig):
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
         from courses.catalog import catalog_changed
-        from courses.models import Course, Provider, Topic
+        from courses.models import Course, Offer, Partner, Provider, Topic
+        from courses.tracking import forget_changed_offers
         from guides.models import Career
 
         # Anything a catalog search can see; imports, which write in bulk, call catalog_changed themselves.
         for model in (Course, Topic, Provider, Career):
             post_save.connect(catalog_changed, sender=model, dispatch_uid=f"catalog-changed-save-{model.__name__}")
             post_delete.connect(catalog_changed, sender=model, dispatch_uid=f"catalog-changed-del-{model.__name__}")
+        for model in (Offer, Partner, Course):  # cached offers, read by the partner-link redirect
+            post_save.connect(forget_changed_offers, sender=model, dispatch_uid=f"forget-offers-save-{model.__name__}")
+            post_delete.connect(forget_changed_offers, sender=model, dispatch_uid=f"forget-offers-del-{model.__name__}")
         for through in (Course.topics.through, Career.topics.through):
             m2m_changed.connect(catalog_changed, sender=through, dispatch_uid=f"catalog-changed-m2m-{through.__name__}")

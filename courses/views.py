@@ -40,7 +40,9 @@ def course_detail(request, slug):
         .order_by("-shared", "-rating", "title")
         .select_related("provider")[:6]
     )
-    return render(request, "courses/course_detail.html", {"course": course, "topics": topics, "related": related})
+    offers = list(course.offers.live().best_first().select_related("partner"))
+    context = {"course": course, "topics": topics, "related": related, "offers": offers}
+    return render(request, "courses/course_detail.html", context)
 
 
 @require_GET

@@ -3,9 +3,10 @@ from decimal import Decimal
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.utils import timezone
 from django.utils.text import slugify
 
-from courses.models import Course, Provider, Topic
+from courses.models import Click, Conversion, Course, Offer, Partner, Provider, Topic
 from guides.models import Career, GuideSection
 
 
@@ -90,3 +91,49 @@ class CourseFactory(factory.django.DjangoModelFactory):
             self.topics.set(extracted)
         if create:
             self.refresh_search_keywords()
+
+
+class PartnerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Partner
+        django_get_or_create = ["name"]
+
+    name = factory.Sequence(lambda n: f"Partner {n}")
+    slug = factory.LazyAttribute(lambda partner: slugify(partner.name))
+    allowed_hosts = "learn.example.com\n*.partner.example"
+    commission_rate = Decimal("10.00")
+    tag_parameters = "utm_source=careerguide&aff={tag}"
+
+
+class OfferFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Offer
+
+    course = factory.SubFactory(CourseFactory)
+    partner = factory.SubFactory(PartnerFactory)
+    url = factory.LazyAttribute(lambda offer: offer.course.url)
+    commission_tag = "cg-1"
+
+
+class ClickFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Click
+
+    offer = factory.SubFactory(OfferFactory)
+    created_at = factory.LazyFunction(timezone.now)
+    referrer_path = "/courses/"
+    visitor_hash = factory.Sequence(lambda n: f"{n:064x}")
+    is_bot = False
+
+
+class ConversionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Conversion
+
+    click = factory.SubFactory(ClickFactory)
+    partner = factory.LazyAttribute(lambda conversion: conversion.click.offer.partner)
+    click_uuid = factory.LazyAttribute(lambda conversion: conversion.click.click_id)
+    order_id = factory.Sequence(lambda n: f"order-{n}")
+    amount = Decimal("50.00")
+    commission = Decimal("5.00")
+    currency = "USD"

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains, assertTemplateUsed
 
-from tests.factories import CareerFactory, CourseFactory, ProviderFactory, TopicFactory
+from tests.factories import CareerFactory, CourseFactory, OfferFactory, ProviderFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db
 LIST = reverse("courses:list")
@@ -213,8 +213,10 @@ def test_course_detail_queries_are_constant(client, django_assert_max_num_querie
     topics = TopicFactory.create_batch(5)
     course = CourseFactory(topics=topics)
     CourseFactory.create_batch(10, topics=topics)
+    OfferFactory.create_batch(3, course=course)
 
-    with django_assert_max_num_queries(3):
+    # the course, its topics, related items, its offers with their partners
+    with django_assert_max_num_queries(4):
         client.get(course.get_absolute_url())
 
 

@@ -1,0 +1,24 @@
+from courses.models.catalog import (
+    SYNONYMS_CACHE_KEY,
+    Course,
+    CourseSearchIndex,
+    Provider,
+    SearchTerm,
+    Topic,
+    summarize,
+)
+from courses.models.partners import Click, Conversion, Offer, Partner
+
+__all__ = [
+    "SYNONYMS_CACHE_KEY",
+    "Click",
+    "Conversion",
+    "Course",
+    "CourseSearchIndex",
+    "Offer",
+    "Partner",
+    "Provider",
+    "SearchTerm",
+    "Topic",
+    "summarize",
+]

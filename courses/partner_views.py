@@ -1,0 +1,110 @@
+"""The partner side of the site: the tracked redirect, the disclosure page and the conversion postback."""
+
+import hashlib
+import hmac
+import json
+import logging
+import uuid
+
+from django import forms
+from django.db import DatabaseError, IntegrityError
+from django.http import HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.cache import add_never_cache_headers
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST, require_safe
+
+from courses import tracking
+from courses.models import Click, Conversion, Partner
+
+logger = logging.getLogger(__name__)
+MAX_POSTBACK_BYTES = 10_000
+
+
+@require_safe
+def go(request, token):
+    """Send the learner to the offer's stored destination with our commission tag, and count the click.
+
+    Nothing in the request can choose the destination: only the token, which names a stored offer.
+    HEAD requests are answered but never counted; bots and prefetches are recorded as bots.
+    """
+    try:
+        offer = tracking.offer_for_token(token[:100])
+    except DatabaseError:
+        return _no_store(render(request, "courses/offer_gone.html", {"unavailable": True}, status=503))
+    if offer is None:
+        return _no_store(render(request, "courses/offer_gone.html", {}, status=404))
+    click_id = uuid.uuid4()
+    destination = offer.partner.tagged_url(offer.url, tag=offer.commission_tag, click_id=str(click_id))
+    live = offer.active and offer.partner.active and offer.course.published
+    if not live or not offer.partner.allows(destination):
+        return _no_store(render(request, "courses/offer_gone.html", {"course": offer.course}, status=410))
+    if request.method == "GET":
+        tracking.record_click(offer, request, click_id)
+    return _no_store(HttpResponseRedirect(destination))
+
+
+def _no_store(response):
+    add_never_cache_headers(response)
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Referrer-Policy"] = "strict-origin-when-cross-origin"
+    return response
+
+
+@require_GET
+def disclosure(request):
+    return render(request, "courses/disclosure.html")
+
+
+class PostbackForm(forms.Form):
+    click_id = forms.UUIDField()
+    order_id = forms.CharField(max_length=100)
+    amount = forms.DecimalField(min_value=0, max_digits=12, decimal_places=2)
+    commission = forms.DecimalField(min_value=0, max_digits=12, decimal_places=2)
+    currency = forms.RegexField(regex=r"^[A-Za-z]{3}$")
+
+
+@csrf_exempt  # partners' servers sign their requests instead; the only view without CSRF protection
+@require_POST
+def postback(request, slug):
+    """A partner reports a sale: JSON {click_id, order_id, amount, commission, currency}, signed with
+    X-Signature = hex HMAC-SHA256 of the raw body under the partner's postback secret.
+    """
+    partner = get_object_or_404(Partner, slug=slug)
+    body = request.body[: MAX_POSTBACK_BYTES + 1]
+    expected = hmac.new(partner.postback_secret.encode(), body, hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected, request.headers.get("X-Signature", "").strip().lower()):
+        return JsonResponse({"error": "bad or missing signature"}, status=403)
+    if len(body) > MAX_POSTBACK_BYTES:
+        return JsonResponse({"error": "body too large"}, status=400)
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return JsonResponse({"error": "body is not JSON"}, status=400)
+    if not isinstance(data, dict):
+        return JsonResponse({"error": "body must be a JSON object"}, status=400)
+    form = PostbackForm({name: str(value) for name, value in data.items() if value is not None})
+    if not form.is_valid():
+        errors = {field: [str(message) for message in messages] for field, messages in form.errors.items()}
+        return JsonResponse({"error": "invalid fields", "fields": errors}, status=400)
+    fields = form.cleaned_data
+
+    existing = Conversion.objects.filter(partner=partner, order_id=fields["order_id"]).first()
+    if existing:
+        return JsonResponse({"status": "duplicate", "order_id": existing.order_id})
+    click = Click.objects.filter(click_id=fields["click_id"], offer__partner=partner).first()
+    if click is None:
+        return JsonResponse({"error": "unknown click_id for this partner"}, status=422)
+    try:
+        Conversion.objects.create(
+            partner=partner,
+            click=click,
+            click_uuid=click.click_id,
+            order_id=fields["order_id"],
+            amount=fields["amount"],
+            commission=fields["commission"],
+            currency=fields["currency"].upper(),
+        )
+    except IntegrityError:  # the same order posted twice at once: the other request recorded it
+        return JsonResponse({"status": "duplicate", "order_id": fields["order_id"]})
+    return JsonResponse({"status": "recorded", "order_id": fields["order_id"]}, status=201)

@@ -1,0 +1,193 @@
+"""Recording partner-link clicks so that none is lost, none is counted twice and no raw IP is kept.
+
+A click is one INSERT. If the database is away, the click goes to an append-only spool file instead
+and the learner is redirected all the same; the spool is replayed into the database by the next click
+that finds the database back (or by `manage.py replay_clicks`). Every click carries a UUID that is
+unique in the database, so replaying a spool twice, or a spool that was half replayed, doubles nothing.
+
+The offer a token names is cached, so a learner can be redirected while the database is away.
+"""
+
+import datetime as dt
+import fcntl
+import hashlib
+import hmac
+import json
+import logging
+import os
+import re
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import DatabaseError
+from django.utils import timezone
+
+from courses.models import Click, Offer
+
+logger = logging.getLogger(__name__)
+
+OFFER_CACHE_TIMEOUT = 24 * 3600
+# Crawlers, link previewers and HTTP libraries: their clicks are kept, marked as bots, never paid for.
+BOT_USER_AGENT = re.compile(
+    r"bot|crawl|spider|slurp|archiver|facebookexternalhit|embedly|preview|headless|lighthouse|"
+    r"curl|wget|python-requests|python-urllib|httpx|aiohttp|go-http-client|java/|okhttp|libwww|scrapy|^$",
+    re.IGNORECASE,
+)
+
+
+# -- the offer behind a token ---------------------------------------------------------------------------
+
+
+def _offer_key(token: str) -> str:
+    return f"courses:offer:{hashlib.sha256(token.encode()).hexdigest()[:32]}"
+
+
+def offer_for_token(token: str) -> Offer | None:
+    """The offer with its partner and course, from the cache when it can be. Raises DatabaseError only
+    when the database is away and the offer is not cached.
+    """
+    key = _offer_key(token)
+    offer = cache.get(key)
+    if offer is None:
+        offer = Offer.objects.select_related("partner", "course").filter(token=token).first() or False
+        cache.set(key, offer, OFFER_CACHE_TIMEOUT)
+    return offer or None
+
+
+def forget_offers(tokens) -> None:
+    cache.delete_many([_offer_key(token) for token in tokens])
+
+
+def forget_changed_offers(sender, instance, **kwargs) -> None:
+    """Signal receiver: drop cached offers when an offer, its partner or its course changes."""
+    if isinstance(instance, Offer):
+        forget_offers([instance.token])
+    elif instance.pk:
+        forget_offers(instance.offers.values_list("token", flat=True))
+
+
+# -- who clicked ---------------------------------------------------------------------------------------
+
+
+def is_prefetch(request) -> bool:
+    purpose = request.headers.get("Sec-Purpose", "") + request.headers.get("Purpose", "")
+    return "prefetch" in purpose.lower() or "prerender" in purpose.lower()
+
+
+def is_bot(request) -> bool:
+    return bool(BOT_USER_AGENT.search(request.headers.get("User-Agent", "")[:500])) or is_prefetch(request)
+
+
+def visitor_hash(request, *, day: dt.date | None = None) -> str:
+    """HMAC of address and user agent under a key derived for the day: the same visitor hashes the same
+    within a day (unique visitors), and cannot be followed from one day to the next or reversed to an IP.
+    """
+    day = day or timezone.now().date()
+    day_key = hmac.new(settings.SECRET_KEY.encode(), f"visitor:{day.isoformat()}".encode(), hashlib.sha256).digest()
+    who = f"{request.META.get('REMOTE_ADDR', '')}|{request.headers.get('User-Agent', '')[:500]}"
+    return hmac.new(day_key, who.encode(), hashlib.sha256).hexdigest()
+
+
+def referrer_path(request) -> str:
+    """The path of the page on this site the learner came from; nothing for other sites."""
+    referer = request.headers.get("Referer", "")
+    try:
+        parts = urlsplit(referer)
+    except ValueError:
+        return ""
+    if parts.netloc != request.get_host():
+        return ""
+    return parts.path[:300]
+
+
+# -- recording -----------------------------------------------------------------------------------------
+
+
+def record_click(offer: Offer, request, click_id: uuid.UUID) -> None:
+    fields = {
+        "offer_id": offer.pk,
+        "click_id": str(click_id),
+        "created_at": timezone.now().isoformat(),
+        "referrer_path": referrer_path(request),
+        "visitor_hash": visitor_hash(request),
+        "is_bot": is_bot(request),
+    }
+    try:
+        Click.objects.create(**fields)
+    except DatabaseError:
+        logger.warning("database unavailable: click %s spooled", click_id)
+        ClickSpool().append(fields)
+        return
+    spool = ClickSpool()
+    if spool.pending():
+        spool.replay()
+
+
+class ClickSpool:
+    """Append-only JSON Lines files, one per process, under settings.CLICK_SPOOL_DIR."""
+
+    def __init__(self, directory: Path | None = None):
+        self.directory = Path(directory or settings.CLICK_SPOOL_DIR)
+
+    def append(self, fields: dict) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        path = self.directory / f"clicks-{os.getpid()}.jsonl"
+        line = (json.dumps(fields) + "\n").encode()
+        while True:
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                # A replay may have taken the file between our open and our lock: write to a new one then.
+                try:
+                    current = os.stat(path).st_ino
+                except FileNotFoundError:
+                    current = None
+                if current == os.fstat(fd).st_ino:
+                    os.write(fd, line)
+                    os.fsync(fd)
+                    return
+            finally:
+                os.close(fd)
+
+    def pending(self) -> bool:
+        try:
+            return any(entry.name.endswith(".jsonl") for entry in os.scandir(self.directory))
+        except FileNotFoundError:
+            return False
+
+    def replay(self) -> int:
+        """Insert every spooled click not yet in the database. Returns how many were new. Safe to run
+        concurrently and repeatedly: a file is claimed by renaming it, and click ids are unique.
+        """
+        if not self.pending():
+            return 0
+        inserted = 0
+        for path in sorted(self.directory.glob("*.jsonl")):
+            claimed = path.with_suffix(f".replaying-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+            try:
+                path.rename(claimed)
+            except FileNotFoundError:
+                continue  # another process claimed it
+            inserted += self._replay_file(claimed)
+        for stale in self.directory.glob("*.replaying-*"):
+            # Left by a replay that failed half-way (the database went away again): try it once more.
+            inserted += self._replay_file(stale)
+        return inserted
+
+    def _replay_file(self, path: Path) -> int:
+        try:
+            with path.open("rb") as stream:
+                fcntl.flock(stream.fileno(), fcntl.LOCK_EX)  # wait for a writer that opened it before the rename
+                clicks = [Click(**json.loads(line)) for line in stream if line.strip()]
+            before = Click.objects.filter(click_id__in=[click.click_id for click in clicks]).count()
+            Click.objects.bulk_create(clicks, ignore_conflicts=True, batch_size=500)
+        except FileNotFoundError:
+            return 0
+        except DatabaseError:
+            logger.warning("database still unavailable: %s kept for the next replay", path.name)
+            return 0
+        path.unlink(missing_ok=True)
+        return len(clicks) - before
