@@ -126,6 +126,11 @@ class OfferAdmin(admin.ModelAdmin):
     autocomplete_fields = ["course"]
     readonly_fields = ["token", "last_checked_at", "last_status", "last_error", "consecutive_failures"]
 
+    def save_model(self, request, obj, form, change):
+        if change and "active" in form.changed_data and obj.active:
+            obj.consecutive_failures = 0  # switched back on by hand: the link checker starts counting afresh
+        super().save_model(request, obj, form, change)
+
 
 @admin.register(Click)
 class ClickAdmin(admin.ModelAdmin):

@@ -16,6 +16,8 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
+from courses.models.partners import destination_problem
+
 KINDS = {"course", "book"}
 LEVELS = {"beginner", "intermediate", "advanced", "unknown"}
 LIST_SEPARATOR = "|"  # CSV only; JSON Lines uses real lists
@@ -44,6 +46,9 @@ class FeedRow:
     isbn: str = ""
     rating: Decimal | None = None
     rating_count: int = 0
+    partner: str = ""  # a partner's slug: the row also carries that partner's offer for the item
+    offer_url: str = ""
+    commission_tag: str = ""
 
 
 @dataclass
@@ -195,6 +200,16 @@ def parse_record(record: dict, *, line: int, from_csv: bool = False) -> FeedRow:
     if rating_count is not None and rating_count != rating_count.to_integral_value():
         raise RowError("rating_count: must be a whole number")
     price = number("price", minimum=0, maximum=Decimal("99999999"))
+    partner = text("partner", max_length=100).lower()
+    offer_url = text("offer_url", max_length=1000)
+    commission_tag = text("commission_tag", max_length=100)
+    if (offer_url or commission_tag) and not partner:
+        raise RowError("partner: is required with offer_url or commission_tag")
+    if partner:
+        offer_url = offer_url or url
+        problem = destination_problem(offer_url)
+        if problem:
+            raise RowError(f"offer_url: {problem}")
 
     return FeedRow(
         line=line,
@@ -215,6 +230,9 @@ def parse_record(record: dict, *, line: int, from_csv: bool = False) -> FeedRow:
         isbn=isbn,
         rating=_two_decimals(number("rating", minimum=0, maximum=5)),
         rating_count=int(rating_count or 0),
+        partner=partner,
+        offer_url=offer_url,
+        commission_tag=commission_tag,
     )
 
 

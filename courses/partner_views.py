@@ -73,7 +73,8 @@ def postback(request, slug):
     partner = get_object_or_404(Partner, slug=slug)
     body = request.body[: MAX_POSTBACK_BYTES + 1]
     expected = hmac.new(partner.postback_secret.encode(), body, hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(expected, request.headers.get("X-Signature", "").strip().lower()):
+    given = request.headers.get("X-Signature", "").strip().lower().encode("utf-8", "replace")
+    if not hmac.compare_digest(expected.encode(), given):
         return JsonResponse({"error": "bad or missing signature"}, status=403)
     if len(body) > MAX_POSTBACK_BYTES:
         return JsonResponse({"error": "body too large"}, status=400)

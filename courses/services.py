@@ -10,7 +10,8 @@ from django.utils.text import slugify
 
 from courses.catalog import catalog_changed
 from courses.feed import FeedRow, RejectedRow, read_feed
-from courses.models import Course, Provider, SearchTerm, Topic
+from courses.models import Course, Offer, Partner, Provider, SearchTerm, Topic
+from courses.tracking import forget_offers
 
 BATCH_SIZE = 1000
 # What an import owns on a course; everything else (slug, published, …) is the editors'.
@@ -60,6 +61,11 @@ def _import(rows, source, on_rejected, on_batch) -> Counter:
             totals["rejected"] += 1
             on_rejected(row)
             continue
+        problem = importer.offer_problem(row)
+        if problem:
+            totals["rejected"] += 1
+            on_rejected(RejectedRow(row.line, problem))
+            continue
         if row.external_id in batch or len(batch) >= BATCH_SIZE:
             # A repeated id is applied after the first, as an update: never two rows in one write.
             totals.update(importer.write(batch.values()))
@@ -80,6 +86,18 @@ class _BatchImporter:
         self.provider_ids = dict(Provider.objects.values_list("name", "id"))
         self.topic_names = Topic.objects.synonym_map()
         self.topic_ids = dict(Topic.objects.values_list("name", "id"))
+        self.partners = {partner.slug: partner for partner in Partner.objects.all()}
+
+    def offer_problem(self, row: FeedRow) -> str:
+        """Why the row's partner offer cannot be imported (unknown partner, host not allowed), or ""."""
+        if not row.partner:
+            return ""
+        partner = self.partners.get(row.partner)
+        if partner is None:
+            return f"partner: no partner with the slug {row.partner[:100]!r}"
+        if not partner.allows(row.offer_url):
+            return f"offer_url: not on one of {partner.name}'s allowed hosts"
+        return ""
 
     @transaction.atomic
     def write(self, rows: Iterable[FeedRow]) -> Counter:
@@ -97,6 +115,10 @@ class _BatchImporter:
         ):
             current_topics.setdefault(course_id, set()).add(topic_id)
 
+        existing_offers = {
+            (offer.course_id, offer.partner_id): offer
+            for offer in Offer.objects.filter(course__in=existing.values(), partner__in=self.partners.values())
+        }
         new_courses, new_topics, changed, topic_changes = [], {}, [], {}
         for row in rows:
             topic_names = self._topic_names(row.topics)
@@ -116,7 +138,8 @@ class _BatchImporter:
                 changed.append(course)
             if topics_changed:
                 topic_changes[course.pk] = wanted_topics
-            counts["updated" if fields_changed or topics_changed else "unchanged"] += 1
+            offer_changed = self._offer_changed(course, row, existing_offers)
+            counts["updated" if fields_changed or topics_changed or offer_changed else "unchanged"] += 1
 
         self._assign_slugs(new_courses)
         Course.objects.bulk_create(new_courses, batch_size=BATCH_SIZE)
@@ -138,7 +161,36 @@ class _BatchImporter:
             ],
             batch_size=5000,
         )
+        self._write_offers(rows, existing, new_courses, existing_offers)
         return counts
+
+    def _offer_changed(self, course: Course, row: FeedRow, existing_offers: dict) -> bool:
+        if not row.partner:
+            return False
+        offer = existing_offers.get((course.pk, self.partners[row.partner].pk))
+        return offer is None or (offer.url, offer.commission_tag) != (row.offer_url, row.commission_tag)
+
+    def _write_offers(self, rows, existing, new_courses, existing_offers) -> None:
+        """Create or update the partner offer each row carries. The admin owns everything else about an
+        offer (active, link health), so an import never revives an offer a manager switched off.
+        """
+        courses = {**existing, **{course.external_id: course for course in new_courses}}
+        created, updated = [], []
+        for row in rows:
+            if not row.partner:
+                continue
+            course, partner = courses[row.external_id], self.partners[row.partner]
+            offer = existing_offers.get((course.pk, partner.pk))
+            if offer is None:
+                created.append(
+                    Offer(course=course, partner=partner, url=row.offer_url, commission_tag=row.commission_tag)
+                )
+            elif (offer.url, offer.commission_tag) != (row.offer_url, row.commission_tag):
+                offer.url, offer.commission_tag = row.offer_url, row.commission_tag
+                updated.append(offer)
+        Offer.objects.bulk_create(created)
+        Offer.objects.bulk_update(updated, ["url", "commission_tag"])
+        forget_offers([offer.token for offer in updated])
 
     def _values(self, row: FeedRow, topic_names: list[str]) -> dict:
         authors = ", ".join(row.authors)
@@ -231,7 +283,36 @@ def load_demo_catalog() -> tuple[int, Counter]:
         topics_created = load_topics(topics=tomllib.load(file)["topics"])
     with (DEMO_DIR / "catalog.jsonl").open("rb") as stream:
         totals = import_catalog(rows=read_feed(stream, format="jsonl"), source="demo")
+    with (DEMO_DIR / "partners.toml").open("rb") as file:
+        load_partners(partners=tomllib.load(file)["partners"], source="demo")
     return topics_created, totals
+
+
+@transaction.atomic
+def load_partners(*, partners: Iterable[dict], source: str) -> int:
+    """Create the partners that are missing (by slug) and their offers on the listed items of `source`.
+    What a partner manager changed since (rates, hosts, switched-off offers) is kept. Returns offers created.
+    """
+    created = 0
+    for data in partners:
+        partner, _ = Partner.objects.get_or_create(
+            slug=data["slug"],
+            defaults={
+                "name": data["name"],
+                "allowed_hosts": "\n".join(data["allowed_hosts"]),
+                "commission_description": data.get("commission_description", ""),
+                "commission_rate": data.get("commission_rate"),
+                "tag_parameters": data.get("tag_parameters", ""),
+            },
+        )
+        partner.full_clean()
+        for course in Course.objects.filter(source=source, external_id__in=data["offers"]):
+            offer = Offer(course=course, partner=partner, url=course.url, commission_tag=data.get("commission_tag", ""))
+            if not Offer.objects.filter(course=course, partner=partner).exists():
+                offer.full_clean()
+                offer.save()
+                created += 1
+    return created
 
 
 def refresh_search_keywords(*, courses) -> int:

@@ -12,6 +12,13 @@ def empty_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def click_spool(settings, tmp_path):
+    """Each test spools clicks into its own folder, never the developer's var/."""
+    settings.CLICK_SPOOL_DIR = tmp_path / "click-spool"
+    return settings.CLICK_SPOOL_DIR
+
+
 @pytest.fixture
 def editor(db):
     return EditorFactory()

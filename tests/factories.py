@@ -51,6 +51,15 @@ class EditorFactory(UserFactory):
             self.groups.add(Group.objects.get(name="Editors"))
 
 
+class PartnerManagerFactory(UserFactory):
+    is_staff = True
+
+    @factory.post_generation
+    def partner_managers_group(self, create, extracted, **kwargs):
+        if create:
+            self.groups.add(Group.objects.get(name="Partner managers"))
+
+
 class ProviderFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Provider

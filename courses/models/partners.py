@@ -61,8 +61,8 @@ class Partner(models.Model):
     link_template = models.CharField(
         max_length=500,
         blank=True,
-        help_text="Instead of parameters: a deep-link URL, e.g. https://partner.example/track?url={url}&sub={click_id}. "
-        "Its host must be one of the allowed hosts.",
+        help_text="Instead of parameters: a deep-link URL, e.g. "
+        "https://partner.example/track?url={url}&sub={click_id}. Its host must be one of the allowed hosts.",
     )
     active = models.BooleanField(default=True)
     postback_secret = models.CharField(max_length=100, default=new_secret, help_text="Shared with the partner.")

@@ -5,8 +5,8 @@ import pytest
 from django.core.management import call_command
 
 from courses.feed import parse_record
-from courses.models import Course, Provider, Topic
-from tests.factories import TopicFactory
+from courses.models import Course, Offer, Provider, Topic
+from tests.factories import PartnerFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -243,3 +243,50 @@ def test_the_demo_feed_imports_cleanly_and_a_second_run_changes_nothing(capsys):
     assert created >= 80
     assert first.endswith("0 updated, 0 unchanged, 0 rejected\n")
     assert second == f"0 created, 0 updated, {created} unchanged, 0 rejected\n"
+
+
+# -- partner offers in the feed ------------------------------------------------------------------------
+
+
+def test_a_row_with_a_partner_imports_its_offer_and_a_rerun_keeps_it(tmp_path, capsys):
+    PartnerFactory(name="Learnly", slug="learnly", allowed_hosts="learn.example.com")
+    offer_row = row(partner="learnly", offer_url="https://learn.example.com/go?ref=cg", commission_tag="spring")
+    feed = write_jsonl(tmp_path / "feed.jsonl", [offer_row, row(external_id="c-2", title="No partner")])
+    run_import(feed)
+    offer = Offer.objects.get()
+    assert (offer.course.external_id, offer.url, offer.commission_tag) == ("c-1", offer_row["offer_url"], "spring")
+    capsys.readouterr()
+
+    assert "0 created, 0 updated, 2 unchanged" in run_import(feed, capsys=capsys).out
+    changed = write_jsonl(tmp_path / "changed.jsonl", [row(partner="learnly", commission_tag="autumn")])
+    assert "0 created, 1 updated, 0 unchanged" in run_import(changed, capsys=capsys).out
+    again = Offer.objects.get()
+    assert (again.pk, again.token, again.commission_tag) == (offer.pk, offer.token, "autumn")
+    assert again.url == "https://learn.example.com/go"  # no offer_url: the item's own url
+
+
+@pytest.mark.parametrize(
+    ("overrides", "reason"),
+    [
+        ({"partner": "nobody"}, "partner: no partner with the slug 'nobody'"),
+        (
+            {"partner": "learnly", "offer_url": "https://evil.example/x"},
+            "offer_url: not on one of Learnly's allowed hosts",
+        ),
+        ({"partner": "learnly", "offer_url": "javascript:alert(1)"}, "offer_url: must start with http"),
+        (
+            {"partner": "learnly", "offer_url": "https://learn.example.com\\@evil.example/"},
+            "offer_url: must not contain",
+        ),
+        ({"offer_url": "https://learn.example.com/x"}, "partner: is required with offer_url"),
+    ],
+)
+def test_a_bad_offer_rejects_its_row_with_the_reason(tmp_path, capsys, overrides, reason):
+    PartnerFactory(name="Learnly", slug="learnly", allowed_hosts="learn.example.com")
+    feed = write_jsonl(tmp_path / "feed.jsonl", [row(**overrides), row(external_id="c-2", title="Fine")])
+
+    output = run_import(feed, capsys=capsys)
+
+    assert f"line 1: rejected: {reason}" in output.err
+    assert "1 created, 0 updated, 0 unchanged, 1 rejected" in output.out
+    assert Offer.objects.count() == 0

@@ -1,0 +1,323 @@
+"""Partner report figures: clicks, visitors, conversions and commission for a date range.
+
+Every figure is aggregated in the database, so a report costs the same few queries however many clicks
+there are. Each section is a title, columns and rows; the HTML tables and the CSV are both written from
+`Section.text_rows()`, which is what keeps the download identical to the screen.
+"""
+
+import csv
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django import forms
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
+from django.utils import timezone
+
+from courses.models import Click, Conversion, Partner
+
+DEFAULT_DAYS = 30
+MAX_DAYS = 366  # a year, leap day included
+TOP_ROWS = 50  # per-course and per-page tables: enough to act on, small enough to read
+PERIODS = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
+PERIOD_CHOICES = [("day", "Day"), ("week", "Week"), ("month", "Month")]
+PERIOD_COLUMNS = {"day": "Day", "week": "Week starting", "month": "Month"}
+NO_REFERRER = "(no referring page)"
+# Spreadsheets run a cell starting with one of these as a formula; referrer paths and titles come from outside.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class ReportRange:
+    start: date
+    end: date
+    period: str
+
+    def bounds(self) -> tuple[datetime, datetime]:
+        """[start 00:00, day after end 00:00) in the current time zone, so the end day counts in full."""
+        return (
+            timezone.make_aware(datetime.combine(self.start, time.min)),
+            timezone.make_aware(datetime.combine(self.end + timedelta(days=1), time.min)),
+        )
+
+    def query(self) -> dict[str, str]:
+        return {"start": self.start.isoformat(), "end": self.end.isoformat(), "period": self.period}
+
+
+def default_range() -> ReportRange:
+    today = timezone.localdate()
+    return ReportRange(start=today - timedelta(days=DEFAULT_DAYS - 1), end=today, period="day")
+
+
+class ReportRangeForm(forms.Form):
+    """The range a report covers. Never refuses: an invalid value is reported and replaced by its default."""
+
+    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    period = forms.ChoiceField(required=False, choices=PERIOD_CHOICES, label="Group clicks by")
+
+    def clean(self):
+        data = super().clean()
+        fallback = default_range()
+        end = data.get("end") or fallback.end
+        start = data.get("start") or end - timedelta(days=DEFAULT_DAYS - 1)
+        if end < start:
+            self.add_error(None, "The end date is before the start date, so the last 30 days are shown.")
+            start, end = fallback.start, fallback.end
+        elif (end - start).days >= MAX_DAYS:
+            self.add_error(None, "A report covers at most a year, so the last 30 days are shown.")
+            start, end = fallback.start, fallback.end
+        data.update(start=start, end=end, period=data.get("period") or fallback.period)
+        return data
+
+    def report_range(self) -> ReportRange:
+        self.is_valid()
+        data = self.cleaned_data
+        return ReportRange(start=data["start"], end=data["end"], period=data["period"])
+
+
+class AdminReportForm(ReportRangeForm):
+    partner = forms.ModelChoiceField(
+        queryset=Partner.objects.all(), to_field_name="slug", required=False, empty_label="All partners"
+    )
+
+    def selected_partner(self) -> Partner | None:
+        self.is_valid()
+        return self.cleaned_data.get("partner")
+
+
+@dataclass(frozen=True)
+class Section:
+    slug: str
+    title: str
+    columns: tuple[str, ...]
+    rows: list[tuple] = field(default_factory=list)
+    note: str = ""
+
+    def text_rows(self) -> list[list[str]]:
+        """The rows as both the page and the CSV show them."""
+        return [[cell_text(cell) for cell in row] for row in self.rows]
+
+
+@dataclass(frozen=True)
+class Report:
+    range: ReportRange
+    sections: list[Section]
+
+    def section(self, slug: str) -> Section:
+        return next(section for section in self.sections if section.slug == slug)
+
+
+def cell_text(cell) -> str:
+    if cell is None:
+        return ""
+    if isinstance(cell, date):
+        return cell.isoformat()
+    return str(cell)
+
+
+def build_report(*, report_range: ReportRange, partner: Partner | None = None) -> Report:
+    """All sections for one partner, or for every partner when `partner` is None. Six queries."""
+    start, end = report_range.bounds()
+    clicks = Click.objects.filter(created_at__gte=start, created_at__lt=end)
+    conversions = Conversion.objects.filter(created_at__gte=start, created_at__lt=end)
+    if partner is not None:
+        clicks = clicks.filter(offer__partner=partner)
+        conversions = conversions.filter(partner=partner)
+    by_period = _by_period(clicks, conversions, report_range.period)
+    return Report(
+        range=report_range,
+        sections=[
+            by_period,
+            _by_course(clicks, conversions),
+            _by_page(clicks),
+            _reconciliation(by_period, conversions),
+        ],
+    )
+
+
+def write_csv(report: Report, file) -> None:
+    """One block per section: its title, the column names, the rows, a blank line."""
+    writer = csv.writer(file)
+    for section in report.sections:
+        writer.writerow([safe_csv_cell(section.title)])
+        writer.writerow([safe_csv_cell(column) for column in section.columns])
+        writer.writerows([safe_csv_cell(cell) for cell in row] for row in section.text_rows())
+        writer.writerow([])
+
+
+def safe_csv_cell(text: str) -> str:
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
+def _human_and_bot_counts() -> dict:
+    return {
+        "human_clicks": Count("pk", filter=Q(is_bot=False)),
+        "bot_clicks": Count("pk", filter=Q(is_bot=True)),
+    }
+
+
+def _by_period(clicks: QuerySet, conversions: QuerySet, period: str) -> Section:
+    trunc = PERIODS[period]
+    tzinfo = timezone.get_current_timezone()
+    click_rows = (
+        clicks.values(partner_name=F("offer__partner__name"), period=trunc("created_at", tzinfo=tzinfo))
+        .annotate(
+            **_human_and_bot_counts(),
+            # The visitor hash changes daily: someone back on another day counts again in a week or a month.
+            unique_visitors=Count("visitor_hash", distinct=True, filter=Q(is_bot=False)),
+        )
+        .order_by()
+    )
+    sale_rows = (
+        conversions.values("currency", partner_name=F("partner__name"), period=trunc("created_at", tzinfo=tzinfo))
+        .annotate(conversions=Count("pk"), total_commission=Sum("commission"))
+        .order_by()
+    )
+    figures = defaultdict(lambda: {"human_clicks": 0, "bot_clicks": 0, "unique_visitors": 0, "conversions": 0})
+    commission = defaultdict(dict)
+    for row in click_rows:
+        key = (row["partner_name"], _day(row["period"]))
+        figures[key].update(
+            human_clicks=row["human_clicks"], bot_clicks=row["bot_clicks"], unique_visitors=row["unique_visitors"]
+        )
+    for row in sale_rows:
+        key = (row["partner_name"], _day(row["period"]))
+        figures[key]["conversions"] += row["conversions"]
+        commission[key][row["currency"]] = row["total_commission"]
+    rows = [
+        (
+            partner_name,
+            _period_label(day, period),
+            counts["human_clicks"],
+            counts["bot_clicks"],
+            counts["unique_visitors"],
+            counts["conversions"],
+            money(commission[(partner_name, day)]),
+            percentage(counts["conversions"], counts["human_clicks"]),
+        )
+        for (partner_name, day), counts in sorted(figures.items())
+    ]
+    columns = (
+        "Partner", PERIOD_COLUMNS[period], "Clicks", "Bot clicks", "Unique visitors",
+        "Conversions", "Commission", "Conversion rate (%)",
+    )  # fmt: skip
+    note = (
+        "Clicks and unique visitors leave out bots and prefetches. Conversions count on the day the partner "
+        "reported them, which may be after the click; the rate is conversions per 100 clicks."
+    )
+    return Section("by-period", "Clicks and conversions by partner", columns, rows, note)
+
+
+def _by_course(clicks: QuerySet, conversions: QuerySet) -> Section:
+    top = list(
+        clicks.values(course_id=F("offer__course_id"), title=F("offer__course__title"))
+        .annotate(**_human_and_bot_counts())
+        .order_by("-human_clicks", "title", "course_id")[:TOP_ROWS]
+    )
+    sales = (
+        conversions.filter(click__offer__course_id__in=[row["course_id"] for row in top])
+        .values("currency", course_id=F("click__offer__course_id"))
+        .annotate(conversions=Count("pk"), total_commission=Sum("commission"))
+        .order_by()
+    )
+    counts, commission = defaultdict(int), defaultdict(dict)
+    for row in sales:
+        counts[row["course_id"]] += row["conversions"]
+        commission[row["course_id"]][row["currency"]] = row["total_commission"]
+    rows = [
+        (
+            row["title"],
+            row["human_clicks"],
+            row["bot_clicks"],
+            counts[row["course_id"]],
+            money(commission[row["course_id"]]),
+        )
+        for row in top
+    ]
+    columns = ("Course", "Clicks", "Bot clicks", "Conversions", "Commission")
+    note = "Conversions here are those reported in the range for a click on the course, whenever the click was."
+    return Section("by-course", f"Top {TOP_ROWS} courses by clicks", columns, rows, note)
+
+
+def _by_page(clicks: QuerySet) -> Section:
+    top = (
+        clicks.values("referrer_path")
+        .annotate(**_human_and_bot_counts())
+        .order_by("-human_clicks", "referrer_path")[:TOP_ROWS]
+    )
+    rows = [(row["referrer_path"] or NO_REFERRER, row["human_clicks"], row["bot_clicks"]) for row in top]
+    return Section("by-page", f"Top {TOP_ROWS} referring pages by clicks", ("Page", "Clicks", "Bot clicks"), rows)
+
+
+def _reconciliation(by_period: Section, conversions: QuerySet) -> Section:
+    """Conversions against the clicks that should explain them. Orphans are conversions whose click we
+    never recorded or have since deleted: many of them mean lost clicks or a partner misreporting ids.
+    """
+    human_clicks = defaultdict(int)
+    for partner_name, _period, clicks, *_rest in by_period.rows:  # already aggregated: one row per period
+        human_clicks[partner_name] += clicks
+    matched = (
+        conversions.values(partner_name=F("partner__name"))
+        .annotate(
+            conversions=Count("pk"),
+            matched=Count("pk", filter=Q(click__isnull=False)),
+            orphans=Count("pk", filter=Q(click__isnull=True)),
+        )
+        .order_by()
+    )
+    figures = {
+        name: {"clicks": clicks, "conversions": 0, "matched": 0, "orphans": 0} for name, clicks in human_clicks.items()
+    }
+    for row in matched:
+        figures.setdefault(row["partner_name"], {"clicks": 0})
+        figures[row["partner_name"]].update(
+            conversions=row["conversions"], matched=row["matched"], orphans=row["orphans"]
+        )
+    lines = sorted(figures.items())
+    if len(lines) > 1:
+        names = ("clicks", "conversions", "matched", "orphans")
+        lines.append(("All partners", {name: sum(line[name] for _, line in lines) for name in names}))
+    rows = [
+        (
+            name,
+            line["clicks"],
+            line["conversions"],
+            line["matched"],
+            line["orphans"],
+            ratio(line["conversions"], line["clicks"]),
+        )
+        for name, line in lines
+    ]
+    columns = ("Partner", "Clicks", "Conversions", "Matched to a click", "Orphan conversions", "Conversions per click")
+    note = "Orphan conversions are sales a partner reported for a click we have no record of."
+    return Section("reconciliation", "Reconciliation", columns, rows, note)
+
+
+def money(amounts: dict[str, Decimal]) -> str | None:
+    """Commission as text, one amount per currency: amounts in different currencies are never added."""
+    if not amounts:
+        return None
+    return " + ".join(f"{amounts[currency]:.2f} {currency}" for currency in sorted(amounts))
+
+
+def percentage(part: int, whole: int) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / whole).quantize(Decimal("0.1"))
+
+
+def ratio(part: int, whole: int) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part) / whole).quantize(Decimal("0.001"))
+
+
+def _day(value: date | datetime) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def _period_label(day: date, period: str) -> str:
+    return day.strftime("%Y-%m") if period == "month" else day.isoformat()
