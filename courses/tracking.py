@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import re
+import time
 import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -30,6 +31,7 @@ from courses.models import Click, Offer
 logger = logging.getLogger(__name__)
 
 OFFER_CACHE_TIMEOUT = 24 * 3600
+STALE_CLAIM_SECONDS = 60
 # Crawlers, link previewers and HTTP libraries: their clicks are kept, marked as bots, never paid for.
 BOT_USER_AGENT = re.compile(
     r"bot|crawl|spider|slurp|archiver|facebookexternalhit|embedly|preview|headless|lighthouse|"
@@ -123,7 +125,10 @@ def record_click(offer: Offer, request, click_id: uuid.UUID) -> None:
         return
     spool = ClickSpool()
     if spool.pending():
-        spool.replay()
+        try:
+            spool.replay()
+        except Exception:  # the learner's redirect must not fail for an old click; the spool stays for later
+            logger.exception("replaying the click spool failed")
 
 
 class ClickSpool:
@@ -154,7 +159,9 @@ class ClickSpool:
 
     def pending(self) -> bool:
         try:
-            return any(entry.name.endswith(".jsonl") for entry in os.scandir(self.directory))
+            return any(
+                entry.name.endswith(".jsonl") or ".replaying-" in entry.name for entry in os.scandir(self.directory)
+            )
         except FileNotFoundError:
             return False
 
@@ -169,19 +176,38 @@ class ClickSpool:
             claimed = path.with_suffix(f".replaying-{os.getpid()}-{uuid.uuid4().hex[:8]}")
             try:
                 path.rename(claimed)
+                os.utime(claimed)  # marks the claim's time: see STALE_CLAIM_SECONDS
             except FileNotFoundError:
                 continue  # another process claimed it
             inserted += self._replay_file(claimed)
         for stale in self.directory.glob("*.replaying-*"):
-            # Left by a replay that failed half-way (the database went away again): try it once more.
-            inserted += self._replay_file(stale)
+            # Left by a replay that failed half-way (the database went away again); a recent claim is
+            # probably another process at work, so leave it to that process.
+            try:
+                if time.time() - stale.stat().st_mtime > STALE_CLAIM_SECONDS:
+                    os.utime(stale)
+                    inserted += self._replay_file(stale)
+            except FileNotFoundError:
+                continue
         return inserted
+
+    @staticmethod
+    def _parse(line: bytes, path: Path) -> Click | None:
+        if not line.strip():
+            return None
+        try:
+            return Click(**json.loads(line))
+        except (ValueError, TypeError):  # a line torn by a full disk or a crash mid-write: keep it for a person
+            logger.error("unreadable spooled click in %s: %r", path.name, line[:200])
+            with (path.parent / "unreadable.txt").open("ab") as kept:
+                kept.write(line.rstrip(b"\n") + b"\n")
+            return None
 
     def _replay_file(self, path: Path) -> int:
         try:
             with path.open("rb") as stream:
                 fcntl.flock(stream.fileno(), fcntl.LOCK_EX)  # wait for a writer that opened it before the rename
-                clicks = [Click(**json.loads(line)) for line in stream if line.strip()]
+                clicks = [click for line in stream if (click := self._parse(line, path))]
             before = Click.objects.filter(click_id__in=[click.click_id for click in clicks]).count()
             Click.objects.bulk_create(clicks, ignore_conflicts=True, batch_size=500)
         except FileNotFoundError:

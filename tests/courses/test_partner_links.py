@@ -1,6 +1,8 @@
 """The tracked partner redirect: commission tags, no open redirect, honest counting, no lost clicks."""
 
 import json
+import os
+import time
 from decimal import Decimal
 from urllib.parse import parse_qs, urlsplit
 
@@ -12,6 +14,7 @@ from django.db import OperationalError, connection
 from django.urls import reverse
 
 from courses.models import Click, Course, Offer, Partner
+from courses.tracking import ClickSpool
 from tests.factories import CourseFactory, OfferFactory, PartnerFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db
@@ -358,3 +361,35 @@ def test_the_demo_shows_the_whole_partner_flow(client):
     assert (response.status_code, target.hostname) == (302, "www.coursera.org")
     assert parse_qs(target.query)["utm_campaign"] == ["careerguide-demo"]
     assert Click.objects.get().referrer_path == course.get_absolute_url()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_replay_cut_short_by_a_second_outage_is_finished_later(client, partner, click_spool):
+    offer = OfferFactory(partner=partner)
+    go(client, offer)
+    with connection.execute_wrapper(database_down):
+        go(client, offer)
+        ClickSpool().replay()  # claims the file, then fails: the database is still away
+    claimed = next(click_spool.glob("*.replaying-*"))
+    os.utime(claimed, (time.time() - 3600, time.time() - 3600))  # long abandoned
+
+    call_command("replay_clicks", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+    assert Click.objects.count() == 2
+    assert list(click_spool.iterdir()) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_torn_spool_line_is_set_aside_and_the_rest_recorded(client, partner, click_spool):
+    offer = OfferFactory(partner=partner)
+    go(client, offer)
+    with connection.execute_wrapper(database_down):
+        go(client, offer)
+    spooled = next(click_spool.glob("*.jsonl"))
+    with spooled.open("a") as file:
+        file.write('{"offer_id": 1, "click_id": "half-writ')
+
+    assert go(client, offer).status_code == 302
+
+    assert Click.objects.count() == 3
+    assert "half-writ" in (click_spool / "unreadable.txt").read_text()
