@@ -10,14 +10,14 @@ from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_safe
 
 from courses.models import Partner
-from courses.reports import AdminReportForm, Report, ReportRangeForm, build_report, write_csv
+from courses.reports import AdminReportForm, Report, ReportRangeForm, build_report, default_range, write_csv
 
 
 @require_safe
 def partner_report(request, token):
     """One partner's own figures, for whoever holds its private link (rotated from the admin)."""
     partner = get_object_or_404(Partner, report_token=token)
-    form = ReportRangeForm(request.GET)
+    form = ReportRangeForm(default_range().query() | request.GET.dict())  # inputs show the range reported
     report = build_report(report_range=form.report_range(), partner=partner)
     if request.GET.get("format") == "csv":
         response = _csv_response(report, f"{partner.slug}-report")
@@ -36,7 +36,7 @@ def admin_report(request):
     """Every partner's figures, or one partner's, for partner managers; the admin site has checked the login."""
     if not request.user.has_perm("courses.view_partner_report"):
         raise PermissionDenied
-    form = AdminReportForm(request.GET)
+    form = AdminReportForm(default_range().query() | request.GET.dict())
     partner = form.selected_partner()
     report = build_report(report_range=form.report_range(), partner=partner)
     if request.GET.get("format") == "csv":
