@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format clean
+.PHONY: install run serve test lint format clean
 
 install: $(STAMP)
 
@@ -27,6 +27,22 @@ run: install
 	@echo "  then sign in at http://$(HOST):$(PORT)/admin/"
 	@echo
 	$(PY) manage.py runserver $(HOST):$(PORT)
+
+# Production settings on this machine: DEBUG off, hashed and compressed static files, gunicorn with the repo's
+# config. Plain HTTP on loopback, so no SSL redirect and no HSTS. The secret key comes from the environment, else
+# from var/secret_key, made once (var/ is git-ignored). DATABASE_URL and REDIS_URL pass through.
+SECRET_KEY_FILE := var/secret_key
+SERVE_ENV = DJANGO_DEBUG=0 DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost DJANGO_SECURE_SSL_REDIRECT=0 \
+	DJANGO_HSTS_SECONDS=0 DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat $(SECRET_KEY_FILE))}"
+
+serve: install
+	@mkdir -p var
+	@test -n "$$DJANGO_SECRET_KEY" || test -s $(SECRET_KEY_FILE) || \
+		(umask 077 && $(PY) -c 'import secrets; print(secrets.token_urlsafe(50))' > $(SECRET_KEY_FILE))
+	$(SERVE_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
+	$(SERVE_ENV) $(PY) manage.py migrate --noinput
+	$(SERVE_ENV) $(PY) manage.py load_demo
+	exec env $(SERVE_ENV) GUNICORN_BIND=$(HOST):$(PORT) $(VENV)/bin/gunicorn -c careerguide/gunicorn.conf.py careerguide.wsgi
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
