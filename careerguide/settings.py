@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
+    "django_ratelimit",
     "django.contrib.postgres",  # trigram and full-text lookups; inert on SQLite
     "django_htmx",
     # The partials tag library is a template builtin (below), as it will be in Django 6 core.
@@ -62,7 +64,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "careerguide.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.http.ConditionalGetMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -73,6 +77,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 
 ROOT_URLCONF = "careerguide.urls"
@@ -127,7 +132,7 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "careerguide.cache_backends.ForgivingRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "careerguide",
             "TIMEOUT": 3600,
@@ -192,15 +197,20 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 
-# Production: HTTPS only. Behind a TLS-terminating proxy, set DJANGO_SECURE_PROXY_SSL_HEADER=1.
+# Production: HTTPS only. HSTS is a year with subdomains unless DJANGO_HSTS_SECONDS says otherwise (0 for
+# `make serve` on plain http). Behind a TLS-terminating proxy that sets X-Forwarded-Proto and X-Forwarded-For
+# (and strips what clients sent), set DJANGO_BEHIND_PROXY=1.
+BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY", False)
+if BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_HTTPONLY = True  # nothing reads it from JavaScript: htmx only sends GETs
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
-SECURE_HSTS_SECONDS = 0 if DEBUG else 31_536_000
-SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-SECURE_HSTS_PRELOAD = not DEBUG
-if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER", False):
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
+SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", 0 if DEBUG else 31_536_000))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
+SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS >= 31_536_000
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
 
 LOGIN_URL = "admin:login"
@@ -211,6 +221,28 @@ SIMPLE_HISTORY_REVERT_DISABLED = False
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "careerguide.logging.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "careerguide.logging.JsonFormatter"},
+        "plain": {"format": "%(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "plain" if DEBUG else "json",
+        }
+    },
     "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {"courses": {"level": "INFO"}},
 }
+
+# Admin sign-in and partner postbacks are rate-limited per client (django-ratelimit), counted in the cache.
+RATELIMIT_VIEW = "careerguide.views.rate_limited"
+RATELIMIT_IP_META_KEY = "careerguide.middleware.client_ip"
+SILENCED_SYSTEM_CHECKS = [
+    # The per-process memory cache of `make run` limits per process, which is enough on one machine; production
+    # sets REDIS_URL, and Django's own Redis cache (not on the library's list) increments atomically.
+    "django_ratelimit.E003",
+    "django_ratelimit.W001",
+]

@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST, require_safe
+from django_ratelimit.decorators import ratelimit
 
 from courses import tracking
 from courses.models import Click, Conversion, Partner
@@ -66,6 +67,7 @@ class PostbackForm(forms.Form):
 
 @csrf_exempt  # partners' servers sign their requests instead; the only view without CSRF protection
 @require_POST
+@ratelimit(key="ip", rate="300/m", block=True)  # far above any partner's sales; stops signature guessing
 def postback(request, slug):
     """A partner reports a sale: JSON {click_id, order_id, amount, commission, currency}, signed with
     X-Signature = hex HMAC-SHA256 of the raw body under the partner's postback secret.

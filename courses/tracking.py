@@ -26,6 +26,7 @@ from django.core.cache import cache
 from django.db import DatabaseError
 from django.utils import timezone
 
+from careerguide.middleware import client_ip
 from courses.models import Click, Offer
 
 logger = logging.getLogger(__name__)
@@ -89,7 +90,7 @@ def visitor_hash(request, *, day: dt.date | None = None) -> str:
     """
     day = day or timezone.now().date()
     day_key = hmac.new(settings.SECRET_KEY.encode(), f"visitor:{day.isoformat()}".encode(), hashlib.sha256).digest()
-    who = f"{request.META.get('REMOTE_ADDR', '')}|{request.headers.get('User-Agent', '')[:500]}"
+    who = f"{client_ip(request)}|{request.headers.get('User-Agent', '')[:500]}"
     return hmac.new(day_key, who.encode(), hashlib.sha256).hexdigest()
 
 

@@ -1,0 +1,40 @@
+"""Django's Redis cache, made to fail open: with Redis away for a moment, the site is slower, not down."""
+
+import logging
+
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
+
+
+def _forgiving(method_name, fallback):
+    def method(self, *args, **kwargs):
+        try:
+            return getattr(super(ForgivingRedisCache, self), method_name)(*args, **kwargs)
+        except RedisError as error:
+            logger.warning("cache unavailable (%s): %s", method_name, error)
+            return fallback(*args, **kwargs) if callable(fallback) else fallback
+
+    method.__name__ = method_name
+    return method
+
+
+class ForgivingRedisCache(RedisCache):
+    """Reads miss and writes are skipped while Redis cannot be reached; everything is computed afresh.
+
+    A miss is always safe here: every cached thing (pages, searches, offers, versions) can be rebuilt from the
+    database. Rate limits count nothing meanwhile, which is the lesser evil next to refusing every sign-in.
+    """
+
+    get = _forgiving("get", lambda key, default=None, version=None: default)
+    get_many = _forgiving("get_many", {})
+    has_key = _forgiving("has_key", False)
+    set = _forgiving("set", None)
+    add = _forgiving("add", True)  # as if added: callers then read it back, miss, and compute
+    set_many = _forgiving("set_many", [])
+    touch = _forgiving("touch", False)
+    delete = _forgiving("delete", False)
+    delete_many = _forgiving("delete_many", None)
+    incr = _forgiving("incr", 1)
+    clear = _forgiving("clear", None)
