@@ -8,6 +8,7 @@ class CoursesConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
+        from careerguide.page_cache import pages_changed
         from courses.catalog import catalog_changed
         from courses.models import Course, Offer, Partner, Provider, Topic
         from courses.tracking import forget_changed_offers
@@ -17,6 +18,9 @@ class CoursesConfig(AppConfig):
         for model in (Course, Topic, Provider, Career):
             post_save.connect(catalog_changed, sender=model, dispatch_uid=f"catalog-changed-save-{model.__name__}")
             post_delete.connect(catalog_changed, sender=model, dispatch_uid=f"catalog-changed-del-{model.__name__}")
+        for model in (Offer, Partner):  # shown on cached course pages; catalog changes retire pages themselves
+            post_save.connect(pages_changed, sender=model, dispatch_uid=f"pages-changed-save-{model.__name__}")
+            post_delete.connect(pages_changed, sender=model, dispatch_uid=f"pages-changed-del-{model.__name__}")
         for model in (Offer, Partner, Course):  # cached offers, read by the partner-link redirect
             post_save.connect(forget_changed_offers, sender=model, dispatch_uid=f"forget-offers-save-{model.__name__}")
             post_delete.connect(forget_changed_offers, sender=model, dispatch_uid=f"forget-offers-del-{model.__name__}")

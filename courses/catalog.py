@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 
+from careerguide.page_cache import pages_changed
 from courses import search
 from courses.models import Course, Topic
 
@@ -37,8 +38,11 @@ def catalog_version() -> str:
 
 
 def catalog_changed(**_signal_kwargs) -> None:
-    """Retire every cached search. Also a signal receiver, hence the ignored keyword arguments."""
+    """Retire every cached search, and the cached pages that show the catalog. Also a signal receiver,
+    hence the ignored keyword arguments.
+    """
     cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    pages_changed()
 
 
 @dataclass(frozen=True)

@@ -4,3 +4,16 @@ from django.apps import AppConfig
 class GuidesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "guides"
+
+    def ready(self):
+        from django.db.models.signals import m2m_changed, post_delete, post_save
+
+        from careerguide.page_cache import pages_changed
+        from guides.models import Career, GuideSection
+
+        # Guide pages are cached for learners (careerguide/page_cache.py): any edit retires them at once.
+        for model in (Career, GuideSection):
+            post_save.connect(pages_changed, sender=model, dispatch_uid=f"pages-changed-save-{model.__name__}")
+            post_delete.connect(pages_changed, sender=model, dispatch_uid=f"pages-changed-del-{model.__name__}")
+        for through in (GuideSection.topics.through, GuideSection.picks.through):
+            m2m_changed.connect(pages_changed, sender=through, dispatch_uid=f"pages-changed-m2m-{through.__name__}")
