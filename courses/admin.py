@@ -51,6 +51,7 @@ class CourseAdmin(SimpleHistoryAdmin):
         ("About", {"fields": ["description", "authors", "provider", "topics", "level", "language", "isbn"]}),
         ("What it costs and takes", {"fields": ["price", "currency", "certificate", "duration_hours"]}),
         ("Ratings", {"fields": ["rating", "rating_count"]}),
+        ("Search engines and shares", {"fields": ["seo_title", "seo_description"]}),
         ("Origin", {"fields": ["source", "external_id", "created_at", "updated_at"]}),
     ]
 

@@ -30,7 +30,18 @@ class CareerAdmin(SimpleHistoryAdmin):
     list_filter = ["published", "sections__kind"]
     search_fields = ["name", "alternative_titles", "summary"]
     prepopulated_fields = {"slug": ["name"]}
-    fields = ["name", "slug", "alternative_titles", "summary", "intro", "topics", "published", "loaded_version"]
+    fields = [
+        "name",
+        "slug",
+        "alternative_titles",
+        "summary",
+        "intro",
+        "topics",
+        "seo_title",
+        "seo_description",
+        "published",
+        "loaded_version",
+    ]
     autocomplete_fields = ["topics"]
 
     def get_queryset(self, request):

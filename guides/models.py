@@ -61,6 +61,19 @@ class Career(models.Model):
         blank=True,
         help_text="The catalog's topics for this career: they decide which courses and books belong to it.",
     )
+    seo_title = models.CharField(
+        "title for search engines",
+        max_length=70,
+        blank=True,
+        help_text="Shown in search results and shares, followed by “ · careerguide”. "
+        "Blank: the career's name and “career guide”.",
+    )
+    seo_description = models.CharField(
+        "description for search engines",
+        max_length=160,
+        blank=True,
+        help_text="The snippet under the title in search results and shares. Blank: the summary.",
+    )
     published = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -75,6 +88,12 @@ class Career(models.Model):
 
     def get_absolute_url(self):
         return reverse("guides:career_detail", kwargs={"slug": self.slug})
+
+    def page_title(self) -> str:
+        return self.seo_title or f"{self.name} career guide"
+
+    def page_description(self) -> str:
+        return self.seo_description or self.summary
 
     def alternative_title_list(self) -> list[str]:
         return [title.strip() for title in self.alternative_titles.split(",") if title.strip()]

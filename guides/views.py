@@ -3,6 +3,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
+from careerguide import seo
 from guides.forms import CareerSearchForm
 from guides.models import Career
 
@@ -10,14 +11,21 @@ from guides.models import Career
 @require_GET
 def home(request):
     careers = Career.objects.published()
-    return render(request, "guides/home.html", {"careers": careers})
+    return render(request, "guides/home.html", {"careers": careers, "structured_data": seo.website(request)})
 
 
 @require_GET
 def career_list(request):
     form = CareerSearchForm(request.GET)
     careers = Career.objects.published().matching(form.query)
-    return render(request, "guides/career_list.html", {"careers": careers, "form": form, "query": form.query})
+    context = {
+        "careers": careers,
+        "form": form,
+        "query": form.query,
+        "robots": seo.NOINDEX if form.query else "",  # search results: canonical is the full list
+        "structured_data": seo.item_list(request, name="Career guides", items=careers),
+    }
+    return render(request, "guides/career_list.html", context)
 
 
 @require_GET
@@ -29,7 +37,8 @@ def career_detail(request, slug):
             raise Http404("No published career at this address.")
         return redirect(renamed, permanent=True)
     career.attach_recommendations()
-    return render(request, "guides/career_detail.html", {"career": career, "preview": False})
+    context = {"career": career, "preview": False, "structured_data": seo.career_guide(request, career)}
+    return render(request, "guides/career_detail.html", context)
 
 
 @require_GET

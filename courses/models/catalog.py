@@ -6,6 +6,7 @@ from django.db import models, transaction
 from django.db.models import F, Q, Window
 from django.db.models.functions import RowNumber
 from django.urls import reverse
+from django.utils.text import Truncator
 from simple_history.models import HistoricalRecords
 
 from courses import facets, search
@@ -180,6 +181,19 @@ class Course(models.Model):
     rating_count = models.PositiveIntegerField(default=0)
     isbn = models.CharField("ISBN", max_length=17, blank=True)
     topics = models.ManyToManyField(Topic, related_name="courses", blank=True)
+    seo_title = models.CharField(
+        "title for search engines",
+        max_length=70,
+        blank=True,
+        help_text="Shown in search results and shares, followed by “ · careerguide”. "
+        "Blank: the title, its format and provider.",
+    )
+    seo_description = models.CharField(
+        "description for search engines",
+        max_length=160,
+        blank=True,
+        help_text="The snippet under the title in search results and shares. Blank: the start of the description.",
+    )
     published = models.BooleanField(default=True)
     source = models.CharField(max_length=50, default="manual", help_text="The feed this came from.")
     external_id = models.CharField(max_length=200, help_text="The item's id in its source feed.")
@@ -217,6 +231,15 @@ class Course(models.Model):
 
     def get_absolute_url(self):
         return reverse("courses:detail", kwargs={"slug": self.slug})
+
+    def page_title(self) -> str:
+        if self.seo_title:
+            return self.seo_title
+        provider = f", {self.provider.name}" if self.provider_id else ""
+        return f"{self.title} ({self.get_kind_display().lower()}{provider})"
+
+    def page_description(self) -> str:
+        return self.seo_description or Truncator(self.description).chars(155) or self.title
 
     def recommendation_order(self):
         """Sort key for recommendations: best rated first, then most rated, then by title. Never commission."""
