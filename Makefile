@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run serve test lint format clean
+.PHONY: install install-browser run serve test test-browser audit lint format clean
 
 install: $(STAMP)
 
@@ -46,6 +46,17 @@ serve: install
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Real-browser tests (tests/browser/): Playwright driving Debian's chromium (apt-get install chromium).
+BROWSER_STAMP := $(VENV)/.browser-stamp
+install-browser: install $(BROWSER_STAMP)
+
+$(BROWSER_STAMP): pyproject.toml
+	$(PY) -m pip install --quiet -e '.[test,browser]'
+	touch $(BROWSER_STAMP)
+
+test-browser: install-browser
+	$(PY) -m pytest -m browser tests/browser $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
