@@ -129,3 +129,13 @@ def test_htmx_fragments_and_full_pages_are_cached_apart(client):
 
     assert b"<html" in full.content
     assert b"<html" not in fragment.content
+
+
+def test_pages_are_compressed_and_still_revalidate(client, career):
+    first = client.get(career.get_absolute_url(), headers={"Accept-Encoding": "gzip"})
+
+    again = client.get(career.get_absolute_url(), headers={"Accept-Encoding": "gzip", "If-None-Match": first["ETag"]})
+
+    assert first["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in first["Vary"]
+    assert again.status_code == 304
