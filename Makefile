@@ -51,12 +51,31 @@ test: install
 BROWSER_STAMP := $(VENV)/.browser-stamp
 install-browser: install $(BROWSER_STAMP)
 
+# The Nu HTML Checker (npm's vnu-jar, run with the machine's Java) checks every page type's markup.
+VNU_VERSION := 26.9.27
+TOOLS := var/tools
+VNU_JAR := $(TOOLS)/node_modules/vnu-jar/build/dist/vnu.jar
+
 $(BROWSER_STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test,browser]'
 	touch $(BROWSER_STAMP)
 
-test-browser: install-browser
-	$(PY) -m pytest -m browser tests/browser $(PYTEST_ARGS)
+$(VNU_JAR):
+	npm install --silent --no-audit --no-fund --prefix $(TOOLS) vnu-jar@$(VNU_VERSION)
+
+test-browser: install-browser $(VNU_JAR)
+	VNU_JAR=$(VNU_JAR) $(PY) -m pytest -m browser tests/browser $(PYTEST_ARGS)
+
+# Lighthouse 12 (npm) on the guide, the catalog and a course page against `make serve`'s settings; prints and
+# writes the four scores per page (var/lighthouse/). CHROME_PATH is Debian's chromium.
+LIGHTHOUSE_VERSION := 12.2.3
+LIGHTHOUSE := $(TOOLS)/node_modules/.bin/lighthouse
+
+$(LIGHTHOUSE):
+	npm install --silent --no-audit --no-fund --prefix $(TOOLS) lighthouse@$(LIGHTHOUSE_VERSION)
+
+audit: install $(LIGHTHOUSE)
+	LIGHTHOUSE=$(LIGHTHOUSE) CHROME_PATH=/usr/bin/chromium $(PY) .ci/audit.py
 
 lint: install
 	$(VENV)/bin/ruff check .
