@@ -1,6 +1,7 @@
 """Shared set-up for bench scripts: a separate benchmark database per backend, and Django configured for it."""
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -40,3 +41,21 @@ def run_per_backend(script: str, backends: list[str], extra_args: list[str]) -> 
     """Run `script --worker BACKEND` in a fresh process per backend (Django settings are per process)."""
     for backend in backends:
         subprocess.run([sys.executable, script, "--worker", backend, *extra_args], check=True)
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on right now, for a server a script starts."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Stop a server a script started: politely, then for good after 20 s."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -31,7 +31,6 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -45,7 +44,7 @@ from io import StringIO
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from _setup import ROOT, django_for
+from _setup import ROOT, django_for, free_port, stop
 
 DATABASE = "careerguide_bench_clicks"
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
@@ -188,12 +187,6 @@ class RelayProcess:
 # -- gunicorn and the clicks ----------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def request(port: int, method: str, path: str, timeout: float = 5) -> int:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
@@ -233,13 +226,7 @@ def gunicorn(env: dict, workers: int, logs: Path, paths: list[str]):
             request(port, "HEAD", path)
         yield port, AccessLog(access_log), error_log
     finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop(process)
 
 
 @dataclass

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
+from django.db.models import Count, F
 
 from careerguide.page_cache import pages_changed
 from courses import search
@@ -83,6 +84,44 @@ def search_catalog(filters: dict, page_number) -> CatalogPage:
 
     did_you_mean = search.suggestion(filters["q"]) if filters["q"] and not counts["total"] else None
     return CatalogPage(page=page, counts=counts, did_you_mean=did_you_mean)
+
+
+def best_in_topics(topic_ids, *, per_topic: int) -> dict[int, list[Course]]:
+    """The best-rated `per_topic` published courses of each topic, {topic_id: [course, …]}, for guide
+    sections without picks. Ranking reads every link of the topics, so the ids are cached until the
+    catalog changes; the courses themselves are one query by id.
+    """
+    topic_ids = sorted(set(topic_ids))
+    if not topic_ids:
+        return {}
+    key = _key(catalog_version(), "best", {"q": "", "topics": topic_ids, "per_topic": per_topic})
+    ids_by_topic = cache.get(key)
+    if ids_by_topic is None:
+        ids_by_topic = Course.objects.published().best_ids_in_topics(topic_ids, per_topic=per_topic)
+        cache.set(key, ids_by_topic, ENTRY_TIMEOUT)
+    courses = Course.objects.select_related("provider").in_bulk({pk for ids in ids_by_topic.values() for pk in ids})
+    return {topic: [courses[pk] for pk in ids if pk in courses] for topic, ids in ids_by_topic.items()}
+
+
+def related_courses(course: Course, topics, *, count: int = 6) -> list[Course]:
+    """Published items sharing the most topics with `course`, best rated first. Counting shared topics reads
+    every item of the course's topics (tens of thousands for Python), so the ids are cached until the
+    catalog changes.
+    """
+    key = _key(catalog_version(), "related", {"q": "", "course": course.pk, "count": count})
+    ids = cache.get(key)
+    if ids is None:
+        ids = list(
+            Course.objects.published()
+            .filter(topics__in=topics)
+            .exclude(pk=course.pk)
+            .annotate(shared=Count("topics"))
+            .order_by("-shared", F("rating").desc(nulls_last=True), "title")
+            .values_list("pk", flat=True)[:count]
+        )
+        cache.set(key, ids, ENTRY_TIMEOUT)
+    by_id = Course.objects.select_related("provider").in_bulk(ids)
+    return [by_id[pk] for pk in ids if pk in by_id]
 
 
 def warm_search_cache() -> int:

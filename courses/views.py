@@ -5,7 +5,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from careerguide import seo
 from courses import facets
-from courses.catalog import PAGE_SIZE, search_catalog
+from courses.catalog import PAGE_SIZE, related_courses, search_catalog
 from courses.forms import CourseFilterForm
 from courses.models import Course, Topic
 
@@ -39,14 +39,7 @@ def course_list(request):
 def course_detail(request, slug):
     course = get_object_or_404(Course.objects.published().select_related("provider"), slug=slug)
     topics = list(course.topics.all())
-    related = (
-        Course.objects.published()
-        .filter(topics__in=topics)
-        .exclude(pk=course.pk)
-        .annotate(shared=Count("topics"))
-        .order_by("-shared", "-rating", "title")
-        .select_related("provider")[:6]
-    )
+    related = related_courses(course, topics)
     offers = list(course.offers.live().best_first().select_related("partner"))
     context = {
         "course": course,

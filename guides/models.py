@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
+from courses.catalog import best_in_topics
 from courses.models import Course, summarize
 from guides.markdown import render_markdown
 
@@ -103,13 +104,14 @@ class Career(models.Model):
 
     def attach_recommendations(self, *, per_section: int = RECOMMENDATIONS_PER_SECTION) -> None:
         """Give each visible section its `recommendations` and their `totals`: the editor's picks, or else
-        the best-rated items in the section's topics (one query for all sections). Commission plays no part.
+        the best-rated items in the section's topics (cached until the catalog changes; one query for all
+        sections). Commission plays no part.
         """
         sections = self.visible_sections
         wanted_topics = {
             topic.pk for section in sections if not section.published_picks for topic in section.topics.all()
         }
-        best = Course.objects.published().best_in_topics(wanted_topics, per_topic=per_section)
+        best = best_in_topics(wanted_topics, per_topic=per_section)
         for section in sections:
             if section.published_picks:
                 section.recommendations = section.published_picks

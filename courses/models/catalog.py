@@ -110,8 +110,12 @@ class CourseQuerySet(models.QuerySet):
         """
         return facets.counts(self, filters)
 
-    def best_in_topics(self, topic_ids, *, per_topic: int) -> dict[int, list["Course"]]:
-        """The best-rated `per_topic` courses of each topic, in one query: {topic_id: [course, …]}."""
+    def best_ids_in_topics(self, topic_ids, *, per_topic: int) -> dict[int, list[int]]:
+        """The ids of the best-rated `per_topic` courses of each topic, in one query: {topic_id: [id, …]}.
+
+        Only ids: the ranking reads every link of the topics (a popular topic has tens of thousands), so its
+        rows are kept narrow; courses.catalog.best_in_topics caches the answer and fetches the few courses.
+        """
         if not topic_ids:
             return {}
         links = (
@@ -128,12 +132,12 @@ class CourseQuerySet(models.QuerySet):
                 )
             )
             .filter(place__lte=per_topic)
-            .select_related("course__provider")
             .order_by("topic_id", "place")
+            .values_list("topic_id", "course_id")
         )
         best = defaultdict(list)
-        for link in links:
-            best[link.topic_id].append(link.course)
+        for topic_id, course_id in links:
+            best[topic_id].append(course_id)
         return dict(best)
 
     def sorted_by(self, sort: str):

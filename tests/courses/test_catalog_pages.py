@@ -215,8 +215,8 @@ def test_course_detail_queries_are_constant(client, django_assert_max_num_querie
     CourseFactory.create_batch(10, topics=topics)
     OfferFactory.create_batch(3, course=course)
 
-    # the course, its topics, related items, its offers with their partners
-    with django_assert_max_num_queries(4):
+    # the course, its topics, related item ids (cached until the catalog changes), those items, its offers
+    with django_assert_max_num_queries(5):
         client.get(course.get_absolute_url())
 
 
@@ -258,3 +258,15 @@ def test_pagination_links_keep_the_filters_and_work_without_javascript(client):
 
     assert page_two.context["page"].number == 2
     assertContains(page_two, 'rel="prev" href="?q=kafka&amp;kind=course&amp;page=1"')
+
+
+def test_related_items_follow_catalog_changes_at_once(client):
+    go, web = TopicFactory(name="Go"), TopicFactory(name="Web")
+    course = CourseFactory(title="Go Web Services", topics=[go, web])
+    CourseFactory(title="Go Basics", topics=[go])
+    assertContains(client.get(course.get_absolute_url()), "Go Basics")
+
+    CourseFactory(title="Web Programming in Go", topics=[go, web])  # shares both topics: ranks first
+
+    related = client.get(course.get_absolute_url()).content.decode().split("Related courses and books", 1)[1]
+    assert related.index("Web Programming in Go") < related.index("Go Basics")

@@ -73,3 +73,14 @@ def test_online_learning_section_of_the_demo_links_to_the_career_catalog(client)
     assertContains(response, 'href="/courses/?career=back-end-engineer"')
     catalog = client.get("/courses/?career=back-end-engineer")
     assert catalog.context["page"].paginator.count >= 80
+
+
+def test_a_newly_imported_top_rated_item_joins_a_section_without_picks_at_once(client, career):
+    sql = TopicFactory(name="SQL")
+    career.sections.get(kind="skills").topics.set([sql])
+    CourseFactory(title="SQL Basics", topics=[sql], rating=Decimal("4.1"))
+    assertNotContains(guide(client, career), "SQL Masterclass")  # the ranking is cached now
+
+    CourseFactory(title="SQL Masterclass", topics=[sql], rating=Decimal("4.9"))
+
+    assert "SQL Masterclass" in section_html(guide(client, career), "skills")
