@@ -8,12 +8,13 @@ with the ETag and get a 304 when nothing changed (ConditionalGetMiddleware).
 """
 
 import hashlib
-import uuid
 from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
 from django.utils.cache import patch_cache_control, patch_vary_headers, set_response_etag
+
+from careerguide import cache_versions
 
 VERSION_KEY = "pages:version"
 PAGE_TIMEOUT = 10 * 60  # a backstop: a new version is what retires pages
@@ -22,16 +23,12 @@ VARYING_HEADERS = ("HX-Request", "HX-History-Restore-Request")
 
 
 def page_version() -> str:
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
-        version = cache.get(VERSION_KEY)
-    return version
+    return cache_versions.current(VERSION_KEY)
 
 
 def pages_changed(**_signal_kwargs) -> None:
     """Retire every cached page. Also a signal receiver, hence the ignored keyword arguments."""
-    cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    cache_versions.replace(VERSION_KEY)
 
 
 def cache_public_page(view=None, *, only_if=lambda request: True):

@@ -3,17 +3,15 @@ the catalog changes.
 
 Counting the facets of a broad search reads every match ("Python" is a third of the catalog), and that
 cannot be made cheap, so the counts and each page's result ids are cached per normalized search under a
-*catalog version*. Any change to what a search can see (a course, topic, provider or career saved or
-deleted, a topic or career link changed, an import batch committed) sets a new version, so learners
-never see stale results. The version is a random token rather than a counter: if the cache ever drops
-it, a fresh one cannot collide with entries written under an old one.
+*catalog version* (careerguide/cache_versions.py). Any change to what a search can see (a course, topic,
+provider or career saved or deleted, a topic or career link changed, an import batch committed) sets a new
+version, so learners never see stale results.
 
 The cache must be shared by every server process for this to hold: Redis in production (REDIS_URL).
 """
 
 import hashlib
 import json
-import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -21,6 +19,7 @@ from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, F
 
+from careerguide import cache_versions
 from careerguide.page_cache import pages_changed
 from courses import search
 from courses.models import Course, Topic
@@ -31,18 +30,14 @@ ENTRY_TIMEOUT = 6 * 3600  # a backstop only: a new version is what retires entri
 
 
 def catalog_version() -> str:
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
-        version = cache.get(VERSION_KEY)
-    return version
+    return cache_versions.current(VERSION_KEY)
 
 
 def catalog_changed(**_signal_kwargs) -> None:
     """Retire every cached search, and the cached pages that show the catalog. Also a signal receiver,
     hence the ignored keyword arguments.
     """
-    cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    cache_versions.replace(VERSION_KEY)
     pages_changed()
 
 
