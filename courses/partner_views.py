@@ -32,23 +32,24 @@ def go(request, token):
     try:
         offer = tracking.offer_for_token(token[:100])
     except DatabaseError:
-        return _no_store(render(request, "courses/offer_gone.html", {"unavailable": True}, status=503))
+        return private(render(request, "courses/offer_gone.html", {"unavailable": True}, status=503))
     if offer is None:
-        return _no_store(render(request, "courses/offer_gone.html", {}, status=404))
+        return private(render(request, "courses/offer_gone.html", {}, status=404))
     click_id = uuid.uuid4()
     destination = offer.partner.tagged_url(offer.url, tag=offer.commission_tag, click_id=str(click_id))
     live = offer.active and offer.partner.active and offer.course.published
     if not live or not offer.partner.allows(destination):
-        return _no_store(render(request, "courses/offer_gone.html", {"course": offer.course}, status=410))
+        return private(render(request, "courses/offer_gone.html", {"course": offer.course}, status=410))
     if request.method == "GET":
         tracking.record_click(offer, request, click_id)
-    return _no_store(HttpResponseRedirect(destination))
+    return private(HttpResponseRedirect(destination))
 
 
-def _no_store(response):
+def private(response, *, referrer_policy="strict-origin-when-cross-origin"):
+    """Kept out of every cache and search engine: partner redirects and partners' private reports."""
     add_never_cache_headers(response)
     response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Referrer-Policy"] = "strict-origin-when-cross-origin"
+    response["Referrer-Policy"] = referrer_policy
     return response
 
 

@@ -10,6 +10,7 @@ from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_safe
 
 from courses.models import Partner
+from courses.partner_views import private
 from courses.reports import AdminReportForm, Report, ReportRangeForm, build_report, default_range, write_csv
 
 
@@ -25,10 +26,7 @@ def partner_report(request, token):
         context = {"partner": partner, "form": form, "report": report, "csv_query": _csv_query(report)}
         response = render(request, "courses/reports/partner_report.html", context)
     # The token is the password: keep the page out of caches, search engines and other sites' logs.
-    add_never_cache_headers(response)
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Referrer-Policy"] = "no-referrer"
-    return response
+    return private(response, referrer_policy="no-referrer")
 
 
 @require_safe
