@@ -187,3 +187,53 @@ def _closest(SearchTerm, term: str) -> str | None:
     ).order_by("-frequency")
     close = difflib.get_close_matches(term, list(candidates.values_list("word", flat=True)[:5000]), n=1, cutoff=0.75)
     return close[0] if close else None
+
+
+# -- keeping the SQLite index's triggers ----------------------------------------------------------------
+
+# The triggers that keep courses_course_fts current (first made by migration 0002). A migration that adds a
+# column to courses_course makes SQLite rebuild the table, which drops them; `ensure_sqlite_index` puts them
+# back after every migrate (CoursesConfig.ready) so no future migration has to remember.
+SQLITE_TRIGGERS = {
+    "courses_course_fts_insert": """
+        CREATE TRIGGER IF NOT EXISTS courses_course_fts_insert AFTER INSERT ON courses_course BEGIN
+            INSERT INTO courses_course_fts(rowid, title, search_keywords, description)
+            VALUES (new.id, new.title, new.search_keywords, new.description);
+        END
+    """,
+    "courses_course_fts_delete": """
+        CREATE TRIGGER IF NOT EXISTS courses_course_fts_delete AFTER DELETE ON courses_course BEGIN
+            INSERT INTO courses_course_fts(courses_course_fts, rowid, title, search_keywords, description)
+            VALUES ('delete', old.id, old.title, old.search_keywords, old.description);
+        END
+    """,
+    "courses_course_fts_update": """
+        CREATE TRIGGER IF NOT EXISTS courses_course_fts_update
+        AFTER UPDATE OF title, search_keywords, description ON courses_course
+        BEGIN
+            INSERT INTO courses_course_fts(courses_course_fts, rowid, title, search_keywords, description)
+            VALUES ('delete', old.id, old.title, old.search_keywords, old.description);
+            INSERT INTO courses_course_fts(rowid, title, search_keywords, description)
+            VALUES (new.id, new.title, new.search_keywords, new.description);
+        END
+    """,
+}
+
+
+def ensure_sqlite_index(connection) -> bool:
+    """Re-create any missing FTS trigger and rebuild the index from the table (rows may have changed while
+    a trigger was missing). Returns whether anything was repaired. A no-op elsewhere than SQLite, and
+    before the index table exists.
+    """
+    if connection.vendor != "sqlite":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT type, name FROM sqlite_master WHERE name LIKE 'courses_course_fts%'")
+        present = {name for _, name in cursor.fetchall()}
+        if "courses_course_fts" not in present or set(SQLITE_TRIGGERS) <= present:
+            return False
+        for name, statement in SQLITE_TRIGGERS.items():
+            if name not in present:
+                cursor.execute(statement)
+        cursor.execute("INSERT INTO courses_course_fts(courses_course_fts) VALUES ('rebuild')")
+    return True

@@ -7,37 +7,11 @@ migration 0002: they are re-created after the columns are added, and again after
 
 from django.db import migrations, models
 
-# The triggers of 0002_full_text_search, unchanged.
-SQLITE_TRIGGERS = [
-    """
-    CREATE TRIGGER IF NOT EXISTS courses_course_fts_insert AFTER INSERT ON courses_course BEGIN
-        INSERT INTO courses_course_fts(rowid, title, search_keywords, description)
-        VALUES (new.id, new.title, new.search_keywords, new.description);
-    END
-    """,
-    """
-    CREATE TRIGGER IF NOT EXISTS courses_course_fts_delete AFTER DELETE ON courses_course BEGIN
-        INSERT INTO courses_course_fts(courses_course_fts, rowid, title, search_keywords, description)
-        VALUES ('delete', old.id, old.title, old.search_keywords, old.description);
-    END
-    """,
-    """
-    CREATE TRIGGER IF NOT EXISTS courses_course_fts_update
-    AFTER UPDATE OF title, search_keywords, description ON courses_course
-    BEGIN
-        INSERT INTO courses_course_fts(courses_course_fts, rowid, title, search_keywords, description)
-        VALUES ('delete', old.id, old.title, old.search_keywords, old.description);
-        INSERT INTO courses_course_fts(rowid, title, search_keywords, description)
-        VALUES (new.id, new.title, new.search_keywords, new.description);
-    END
-    """,
-]
+from courses.search import ensure_sqlite_index
 
 
 def recreate_search_triggers(apps, schema_editor):
-    if schema_editor.connection.vendor == "sqlite":
-        for statement in SQLITE_TRIGGERS:
-            schema_editor.execute(statement)
+    ensure_sqlite_index(schema_editor.connection)
 
 
 class Migration(migrations.Migration):

@@ -1,4 +1,6 @@
 import pytest
+from django.core.management import call_command
+from django.db import connection
 
 from courses import search
 from courses.models import Course, SearchTerm
@@ -137,3 +139,18 @@ def test_a_new_synonym_works_at_once():
     topic.save()
 
     assert titles(Course.objects.search("k8s")) == ["Cluster Operations"]
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the FTS5 triggers exist on SQLite only")
+@pytest.mark.django_db(transaction=True)
+def test_a_table_rebuild_that_drops_the_index_triggers_is_repaired_after_migrate():
+    with connection.cursor() as cursor:  # what SQLite's table rebuild does to them
+        for trigger in search.SQLITE_TRIGGERS:
+            cursor.execute(f"DROP TRIGGER {trigger}")
+    CourseFactory(title="Written While The Trigger Was Missing")
+
+    call_command("migrate", verbosity=0)
+
+    assert [c.title for c in Course.objects.search("missing")] == ["Written While The Trigger Was Missing"]
+    CourseFactory(title="Written After The Repair")
+    assert [c.title for c in Course.objects.search("repair")] == ["Written After The Repair"]
