@@ -158,7 +158,9 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
-USE_I18N = True
+# English only: without translation machinery every template variable and date resolves faster (~8 % of an
+# uncached guide render, bench/README.md). The admin stays in English.
+USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "static/"
