@@ -1,9 +1,13 @@
+import hashlib
+
+from django.core.cache import cache
 from django.db import models
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.urls import reverse
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
+from careerguide.page_cache import PAGE_TIMEOUT, page_version
 from courses.catalog import best_in_topics
 from courses.models import Course, summarize
 from guides.markdown import render_markdown
@@ -24,15 +28,8 @@ class CareerQuerySet(models.QuerySet):
         return self
 
     def with_sections(self, *, include_drafts: bool = False):
-        """Prefetch the sections a reader sees, in guide order, with their topics and published picks."""
-        sections = GuideSection.objects.order_by("position", "pk").prefetch_related(
-            "topics",
-            Prefetch(
-                "picks",
-                queryset=Course.objects.published().select_related("provider").order_by("title"),
-                to_attr="published_picks",
-            ),
-        )
+        """Prefetch the sections a reader sees, in guide order (attach_recommendations adds what they recommend)."""
+        sections = GuideSection.objects.order_by("position", "pk")
         if not include_drafts:
             sections = sections.published()
         return self.prefetch_related(Prefetch("sections", queryset=sections, to_attr="visible_sections"))
@@ -103,22 +100,48 @@ class Career(models.Model):
         return render_markdown(self.intro)
 
     def attach_recommendations(self, *, per_section: int = RECOMMENDATIONS_PER_SECTION) -> None:
-        """Give each visible section its `recommendations` and their `totals`: the editor's picks, or else
-        the best-rated items in the section's topics (cached until the catalog changes; one query for all
-        sections). Commission plays no part.
+        """Give each visible section its `recommendations` and their `totals`: the editor's published picks,
+        or else the best-rated items in the section's topics. Commission plays no part.
+
+        Which items each section shows is cached under the page version, which any edit of a guide or the
+        catalog replaces (careerguide/page_cache.py). So a render the page cache does not serve (an editor, or
+        the first learner after an edit) reads the chosen items in one query instead of choosing them again.
         """
         sections = self.visible_sections
+        section_ids = ",".join(str(section.pk) for section in sections)
+        digest = hashlib.sha256(f"{per_section}:{section_ids}".encode()).hexdigest()[:32]
+        key = f"guides:recommended:{page_version()}:{self.pk}:{digest}"
+        ids_by_section = cache.get(key)
+        if ids_by_section is None:
+            chosen = self._choose_recommendations(per_section)
+            cache.set(key, {pk: [course.pk for course in courses] for pk, courses in chosen.items()}, PAGE_TIMEOUT)
+        else:
+            wanted = {pk for ids in ids_by_section.values() for pk in ids}
+            courses = Course.objects.summaries().in_bulk(wanted)
+            chosen = {section: [courses[pk] for pk in ids if pk in courses] for section, ids in ids_by_section.items()}
+        for section in sections:
+            section.recommendations = chosen.get(section.pk, [])
+            section.totals = summarize(section.recommendations)
+
+    def _choose_recommendations(self, per_section: int) -> dict[int, list[Course]]:
+        """{section id: its recommended courses} for the visible sections (best-in-topic ranking is itself
+        cached until the catalog changes; one query for all sections).
+        """
+        sections = self.visible_sections
+        published_picks = Course.objects.published().select_related("provider").order_by("title")
+        prefetch_related_objects(sections, "topics", Prefetch("picks", published_picks, to_attr="published_picks"))
         wanted_topics = {
             topic.pk for section in sections if not section.published_picks for topic in section.topics.all()
         }
         best = best_in_topics(wanted_topics, per_topic=per_section)
+        chosen = {}
         for section in sections:
             if section.published_picks:
-                section.recommendations = section.published_picks
+                chosen[section.pk] = section.published_picks
             else:
                 candidates = {course.pk: course for topic in section.topics.all() for course in best.get(topic.pk, [])}
-                section.recommendations = sorted(candidates.values(), key=Course.recommendation_order)[:per_section]
-            section.totals = summarize(section.recommendations)
+                chosen[section.pk] = sorted(candidates.values(), key=Course.recommendation_order)[:per_section]
+        return chosen
 
     def table_of_contents(self) -> list[tuple[str, str]]:
         """(anchor, heading) for each visible section; needs `with_sections()`."""

@@ -84,3 +84,38 @@ def test_a_newly_imported_top_rated_item_joins_a_section_without_picks_at_once(c
     CourseFactory(title="SQL Masterclass", topics=[sql], rating=Decimal("4.9"))
 
     assert "SQL Masterclass" in section_html(guide(client, career), "skills")
+
+
+@pytest.fixture
+def past_the_page_cache(client):
+    """A reader the page cache does not serve (any session cookie): the page is rendered for each request."""
+    client.cookies["sessionid"] = "not-signed-in"
+    return client
+
+
+def test_changed_picks_show_at_once_when_the_page_is_rendered_again(past_the_page_cache, career):
+    skills = career.sections.get(kind="skills")
+    skills.picks.set([CourseFactory(title="First Pick")])
+    assertContains(guide(past_the_page_cache, career), "First Pick")  # the choice is cached now
+
+    skills.picks.set([CourseFactory(title="Second Pick")])
+
+    html = section_html(guide(past_the_page_cache, career), "skills")
+    assert "Second Pick" in html
+    assert "First Pick" not in html
+
+
+def test_changed_section_topics_and_course_edits_show_at_once(past_the_page_cache, career):
+    sql, python = TopicFactory(name="SQL"), TopicFactory(name="Python")
+    CourseFactory(title="SQL Basics", topics=[sql])
+    pythonic = CourseFactory(title="Pythonic Code", topics=[python])
+    skills = career.sections.get(kind="skills")
+    skills.topics.set([sql])
+    assertContains(guide(past_the_page_cache, career), "SQL Basics")
+
+    skills.topics.set([python])
+    assertNotContains(guide(past_the_page_cache, career), "SQL Basics")
+
+    pythonic.title = "Fluent Python Code"
+    pythonic.save()
+    assert "Fluent Python Code" in section_html(guide(past_the_page_cache, career), "skills")
