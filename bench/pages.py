@@ -20,6 +20,7 @@ connect; nginx keeps connections alive. That is part of the ceiling. wrk, nginx,
 Redis share the machine's cores. Prints figures; asserts nothing.
 
 Usage: .venv/bin/python bench/pages.py [--duration 10] [--warmup 3] [--threads 2] [--connections 16] [--workers N]
+       [--only LABEL-PART, e.g. --only guide]
 Needs PostgreSQL (BENCH_POSTGRES_SERVER, default postgres://postgres@127.0.0.1:5432; database
 careerguide_bench_pages, created, migrated and filled if missing: the first run builds the catalog in a minute
 or two), Redis (BENCH_REDIS_URL, default redis://127.0.0.1:6379/12, a database number of its own: it is
@@ -365,6 +366,7 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, help="gunicorn workers (default: the config's, cores + 1)")
+    parser.add_argument("--only", help="measure only the targets whose label contains this (and the ceiling)")
     args = parser.parse_args()
 
     nginx_binary, wrk_binary = ensure_tools()
@@ -405,6 +407,7 @@ def main():
             Target("catalog, uncached (search cache warm)", "gunicorn", CATALOG, UNCACHED),
             Target("catalog, cold (a new search each time)", "gunicorn", CATALOG, UNCACHED, searches),
         ]
+        targets = [target for target in targets if not args.only or args.only in target.label]
         with gunicorn(dict(os.environ), args.workers, tmp) as (app_port, how, booted):
             sizes = {}
             for target in targets:
@@ -413,7 +416,7 @@ def main():
                 sizes[target.label] = body
                 if status != 200:
                     raise RuntimeError(f"{target.label}: GET {target.path} answered {status}")
-            page = sizes["guide, cached"]
+            page = fetch(app_port, GUIDE)[1]
             with nginx(nginx_binary, tmp, page) as nginx_port:
                 ceiling = Target("nginx static file (ceiling)", "nginx", "/guide.html")
                 sizes[ceiling.label] = fetch(nginx_port, ceiling.path)[1]
