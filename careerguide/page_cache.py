@@ -22,10 +22,6 @@ PAGE_TIMEOUT = 10 * 60  # a backstop: a new version is what retires pages
 VARYING_HEADERS = ("HX-Request", "HX-History-Restore-Request")
 
 
-def page_version() -> str:
-    return cache_versions.current(VERSION_KEY)
-
-
 def pages_changed(**_signal_kwargs) -> None:
     """Retire every cached page. Also a signal receiver, hence the ignored keyword arguments."""
     cache_versions.replace(VERSION_KEY)
@@ -46,8 +42,8 @@ def cache_public_page(view=None, *, only_if=lambda request: True):
             if signed_in:
                 patch_cache_control(response, private=True)  # never to sit in a shared cache
             return response
-        key = _key(request)
-        response = cache.get(key)
+        digest = _digest(request)
+        version, response = cache_versions.current_entry(VERSION_KEY, lambda version: _key(version, digest))
         if response is None:
             response = view(request, *args, **kwargs)
             if hasattr(response, "render"):
@@ -56,7 +52,7 @@ def cache_public_page(view=None, *, only_if=lambda request: True):
                 set_response_etag(response)
                 patch_cache_control(response, public=True, max_age=0, must_revalidate=True)
                 patch_vary_headers(response, ["Cookie"])
-                cache.set(key, response, PAGE_TIMEOUT)
+                cache.set(_key(version, digest), response, PAGE_TIMEOUT)
         return response
 
     return cached_view
@@ -79,8 +75,11 @@ def _cacheable(response) -> bool:
     )
 
 
-def _key(request) -> str:
+def _digest(request) -> str:
     parts = [request.scheme, request.get_host(), request.get_full_path(), request.method == "HEAD"]
     parts += [request.headers.get(name, "") for name in VARYING_HEADERS]
-    digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:40]
-    return f"pages:{page_version()}:{digest}"
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:40]
+
+
+def _key(version: str, digest: str) -> str:
+    return f"pages:{version}:{digest}"

@@ -53,12 +53,14 @@ def search_catalog(filters: dict, page_number) -> CatalogPage:
     (clamped to the ones that exist), the facet counts, and a suggestion when nothing matches.
     """
     published = Course.objects.published()
-    version = catalog_version()
-    counts_key = _key(version, "counts", {**filters, "sort": None})
-    counts = cache.get(counts_key)
+
+    def counts_key(version):
+        return _key(version, "counts", {**filters, "sort": None})
+
+    version, counts = cache_versions.current_entry(VERSION_KEY, counts_key)
     if counts is None:
         counts = published.search(filters["q"], ranked=False).facet_counts(filters)
-        cache.set(counts_key, counts, ENTRY_TIMEOUT)
+        cache.set(counts_key(version), counts, ENTRY_TIMEOUT)
 
     if filters["q"] and filters["sort"] == "relevance":
         results = published.search(filters["q"]).filtered(filters)
@@ -103,8 +105,11 @@ def related_courses(course: Course, topics, *, count: int = 6) -> list[Course]:
     every item of the course's topics (tens of thousands for Python), so the ids are cached until the
     catalog changes.
     """
-    key = _key(catalog_version(), "related", {"q": "", "course": course.pk, "count": count})
-    ids = cache.get(key)
+
+    def key(version):
+        return _key(version, "related", {"q": "", "course": course.pk, "count": count})
+
+    version, ids = cache_versions.current_entry(VERSION_KEY, key)
     if ids is None:
         ids = list(
             Course.objects.published()
@@ -114,7 +119,7 @@ def related_courses(course: Course, topics, *, count: int = 6) -> list[Course]:
             .order_by("-shared", F("rating").desc(nulls_last=True), "title")
             .values_list("pk", flat=True)[:count]
         )
-        cache.set(key, ids, ENTRY_TIMEOUT)
+        cache.set(key(version), ids, ENTRY_TIMEOUT)
     by_id = Course.objects.select_related("provider").in_bulk(ids)
     return [by_id[pk] for pk in ids if pk in by_id]
 

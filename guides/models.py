@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
-from careerguide.page_cache import PAGE_TIMEOUT, page_version
+from careerguide import cache_versions, page_cache
 from courses.catalog import best_in_topics
 from courses.models import Course, summarize
 from guides.markdown import render_markdown
@@ -110,11 +110,15 @@ class Career(models.Model):
         sections = self.visible_sections
         section_ids = ",".join(str(section.pk) for section in sections)
         digest = hashlib.sha256(f"{per_section}:{section_ids}".encode()).hexdigest()[:32]
-        key = f"guides:recommended:{page_version()}:{self.pk}:{digest}"
-        ids_by_section = cache.get(key)
+
+        def key(version):
+            return f"guides:recommended:{version}:{self.pk}:{digest}"
+
+        version, ids_by_section = cache_versions.current_entry(page_cache.VERSION_KEY, key)
         if ids_by_section is None:
             chosen = self._choose_recommendations(per_section)
-            cache.set(key, {pk: [course.pk for course in courses] for pk, courses in chosen.items()}, PAGE_TIMEOUT)
+            ids_by_section = {pk: [course.pk for course in courses] for pk, courses in chosen.items()}
+            cache.set(key(version), ids_by_section, page_cache.PAGE_TIMEOUT)
         else:
             wanted = {pk for ids in ids_by_section.values() for pk in ids}
             courses = Course.objects.summaries().in_bulk(wanted)
