@@ -43,6 +43,29 @@ def test_every_response_carries_the_security_headers(client, page):
     assert "geolocation=()" in response["Permissions-Policy"]
 
 
+def test_a_changed_policy_in_settings_reaches_the_header(client, settings):
+    assert "https://img.example" not in client.get(reverse("courses:list"))["Content-Security-Policy"]
+
+    settings.CONTENT_SECURITY_POLICY = {
+        "DIRECTIVES": {**settings.CONTENT_SECURITY_POLICY["DIRECTIVES"], "img-src": ["'self'", "https://img.example"]}
+    }
+
+    assert "img-src 'self' https://img.example" in client.get(reverse("courses:list"))["Content-Security-Policy"]
+
+
+def test_a_view_with_its_own_policy_keeps_it(rf):
+    from csp.decorators import csp_update
+    from django.http import HttpResponse
+
+    from careerguide.middleware import CSPMiddleware
+
+    view = csp_update({"img-src": "https://img.example"})(lambda request: HttpResponse("ok"))
+    response = CSPMiddleware(view)(rf.get("/"))
+
+    assert "https://img.example" in response["Content-Security-Policy"]
+    assert "script-src 'self'" in response["Content-Security-Policy"]
+
+
 def test_https_responses_get_hsts_and_secure_cookies_in_production(client, settings):
     settings.SECURE_HSTS_SECONDS = 31_536_000
     settings.SECURE_HSTS_INCLUDE_SUBDOMAINS = True
