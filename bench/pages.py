@@ -4,10 +4,11 @@ Starts gunicorn with production settings (DEBUG off, Redis cache, PostgreSQL wit
 catalog) and an nginx of its own (generated config, free loopback port; the system service is never used)
 serving a static copy of the guide page's HTML, then loads each target with wrk, one after the other, with the
 same settings (threads, connections, warm-up, duration; the backlog a run leaves in gunicorn is drained before
-the next):
+the next). Each target is measured in rounds (--rounds, default 3), each right after a run of the ceiling, and
+its share is the median of its requests/s over the ceiling's in the run just before: on a shared machine the
+ceiling itself moves by 15 % from one minute to the next.
 
-- nginx: the guide page's bytes as a static file, the ceiling (measured again at the end, to show how much
-  other load on a shared machine moved the figures in between);
+- nginx: the guide page's bytes as a static file, the ceiling;
 - the guide page, cached (anonymous) and uncached (a `sessionid` cookie bypasses the page cache; an unknown
   session is an anonymous learner, so the page is rendered for every request, as for a signed-in editor);
 - a synthetic course's page, in the two biggest topics, cached and uncached; and one in a small topic, uncached;
@@ -19,8 +20,8 @@ gunicorn's sync workers close the connection after every response, so each of th
 connect; nginx keeps connections alive. That is part of the ceiling. wrk, nginx, gunicorn, PostgreSQL and
 Redis share the machine's cores. Prints figures; asserts nothing.
 
-Usage: .venv/bin/python bench/pages.py [--duration 10] [--warmup 3] [--threads 2] [--connections 16] [--workers N]
-       [--only LABEL-PART, e.g. --only guide]
+Usage: .venv/bin/python bench/pages.py [--duration 4] [--warmup 2] [--threads 2] [--connections 16] [--workers N]
+       [--rounds 3] [--only LABEL-PART, e.g. --only guide]
 Needs PostgreSQL (BENCH_POSTGRES_SERVER, default postgres://postgres@127.0.0.1:5432; database
 careerguide_bench_pages, created, migrated and filled if missing: the first run builds the catalog in a minute
 or two), Redis (BENCH_REDIS_URL, default redis://127.0.0.1:6379/12, a database number of its own: it is
@@ -67,7 +68,8 @@ done = function(summary, latency, requests)
     summary.errors.timeout))
 end
 """
-# Each thread walks the path list from its own start, `threads` apart, from an offset given after `--`.
+# The path table holds the warm-up's half, then the run's; each thread walks the half that starts at the offset
+# given after `--`, from its own start, `threads` apart.
 ROTATING = """
 local counter, step, offset = 0, 1, 0
 local next_id = 0
@@ -79,7 +81,7 @@ function init(args)
   offset, step = tonumber(args[1]), tonumber(args[2])
 end
 function request()
-  local i = (offset + id + counter * step) % #paths + 1
+  local i = offset + (id + counter * step) % (#paths / 2) + 1
   counter = counter + 1
   return wrk.format(nil, paths[i])
 end
@@ -221,7 +223,6 @@ class Figures:
     p99_ms: float
     requests: int
     errors: str
-    alone_ms: float = 0  # median of 10 requests one at a time, before the load
 
 
 def backlog(port: int) -> int:
@@ -278,33 +279,44 @@ def lua_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def measure(binary: str, args, target: Target, port: int, tmp: Path) -> Figures:
+def alone(target: Target, port: int) -> list[float]:
+    """Milliseconds for each of 10 requests one at a time (cold searches: ones no round reaches)."""
+    headers = dict([target.header.split(": ", 1)]) if target.header else {}
+    times = []
+    for path in (target.paths or [target.path] * 10)[-10:]:
+        start = time.perf_counter()
+        fetch(port, path, headers)
+        times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
+def load(binary: str, args, target: Target, port: int, tmp: Path, *, rounds: int, round_: int, alone_ms) -> Figures:
+    """One round of load on `target`: a warm-up, then the measured run.
+
+    Rotating targets (cold searches) use a different slice of their paths for every warm-up and run, so no
+    search is asked twice in a benchmark.
+    """
     url = f"http://127.0.0.1:{port}{target.path}"
     script = tmp / "figures.lua"
     extra_warm = extra = ()
     if target.paths:
-        script = tmp / "rotating.lua"
-        table = ",\n".join(lua_string(path) for path in target.paths)
+        script = tmp / f"rotating-{round_}.lua"
+        size = (len(target.paths) - 10) // (2 * rounds)
+        warm_paths = target.paths[2 * round_ * size : (2 * round_ + 1) * size]
+        run_paths = target.paths[(2 * round_ + 1) * size : (2 * round_ + 2) * size]
+        table = ",\n".join(lua_string(path) for path in warm_paths + run_paths)
         script.write_text(f"paths = {{\n{table}\n}}\n{ROTATING}{FIGURES}")
-        half = len(target.paths) // 2
-        extra_warm, extra = (str(half), str(args.threads)), ("0", str(args.threads))  # warm-up on the other half
+        extra_warm, extra = ("0", str(args.threads)), (str(size), str(args.threads))
     else:
         script.write_text(FIGURES)
     options = {"script": script, "header": target.header}
-    headers = dict([target.header.split(": ", 1)]) if target.header else {}
-    alone_ms = []
-    for path in (target.paths or [target.path] * 10)[-10:]:  # cold searches: ones neither run reaches
-        start = time.perf_counter()
-        fetch(port, path, headers)
-        alone_ms.append((time.perf_counter() - start) * 1000)
     warm = wrk(binary, args, url, duration=args.warmup, extra=extra_warm, **options)
     probe = "/healthz" if target.server == "gunicorn" else target.path
     drain(port, probe, max(alone_ms))
     figures = wrk(binary, args, url, duration=args.duration, extra=extra, **options)
     drain(port, probe, max(alone_ms))
-    figures.alone_ms = statistics.median(alone_ms)
-    if target.paths and max(warm.requests, figures.requests) > len(target.paths) // 2:
-        figures.errors += f"; {figures.requests} requests > {len(target.paths) // 2} distinct searches: some repeated"
+    if target.paths and max(warm.requests, figures.requests) > size:
+        figures.errors += f"; {figures.requests} requests > {size} distinct searches: some repeated"
     return figures
 
 
@@ -356,17 +368,35 @@ def cold_searches() -> list[str]:
     return searches
 
 
+def report(target: Target, rounds: list[tuple[Figures, Figures]], alone_ms: list[float], size: int) -> None:
+    errors = "; ".join(sorted({figures.errors for figures, _ in rounds} - {"none"})) or "none"
+    if not all(figures.requests for figures, _ in rounds):
+        print(f"{target.label:<40} some rounds answered no request   errors: {errors}", flush=True)
+        return
+    share = statistics.median(figures.rps / top.rps * 100 for figures, top in rounds)
+    ceilings = [top.rps for _, top in rounds]
+
+    def median(name):
+        return statistics.median(getattr(figures, name) for figures, _ in rounds)
+
+    print(f"{target.label:<40} {median('rps'):9.1f}  {share:10.3f} %   {median('p50_ms'):5.1f}ms  "
+          f"{median('p95_ms'):5.1f}ms  {median('p99_ms'):5.1f}ms   {statistics.median(alone_ms):6.1f}ms   "
+          f"{size / 1024:5.1f}KB   {min(ceilings):,.0f}-{max(ceilings):,.0f}  errors: {errors}"
+          f"{'  (cookie)' if target.header else ''}", flush=True)  # fmt: skip
+
+
 # -- the run --------------------------------------------------------------------------------------------
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--duration", type=float, default=10, help="seconds measured per target")
-    parser.add_argument("--warmup", type=float, default=3, help="seconds of load before each measurement")
+    parser.add_argument("--duration", type=int, default=4, help="seconds measured per round")
+    parser.add_argument("--warmup", type=int, default=2, help="seconds of load before each measured run")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, help="gunicorn workers (default: the config's, cores + 1)")
     parser.add_argument("--only", help="measure only the targets whose label contains this (and the ceiling)")
+    parser.add_argument("--rounds", type=int, default=3, help="ceiling-then-target runs per target")
     args = parser.parse_args()
 
     nginx_binary, wrk_binary = ensure_tools()
@@ -423,35 +453,32 @@ def main():
                 print(f"gunicorn {how}, {booted()} sync workers; nginx {versions[0]} (its own, "
                       f"worker_processes auto, keep-alive); wrk {versions[1]}: {args.threads} threads, "
                       f"{args.connections} connections, "
-                      f"{args.warmup:g} s warm-up + {args.duration:g} s per target; PostgreSQL {pg_version} "
+                      f"{args.rounds} rounds of {args.warmup} s warm-up + {args.duration} s; PostgreSQL {pg_version} "
                       f"({COURSES + BOOKS:,}-item synthetic catalog), Redis {REDIS_URL}; {os.cpu_count()} cores, "
                       f"load average {os.getloadavg()[0]:.1f}", flush=True)  # fmt: skip
                 print(f"course detail: {common_note}; small topic: {rare_note}")
                 print(f"catalog: {CATALOG}; cold: {len(searches)} distinct searches (topic name, alone or with "
                       f"one of {len(EXTRAS)} words, x 3 levels), each at most once per run\n")  # fmt: skip
-                # The ceiling again at the end: on a shared machine, how far the two differ says how much
-                # other load moved the figures in between.
-                again = Target("nginx static file, again at the end", "nginx", ceiling.path)
-                sizes[again.label] = sizes[ceiling.label]
-                for target in [ceiling, *targets, again]:
-                    port = nginx_port if target.server == "nginx" else app_port
-                    figures = measure(wrk_binary, args, target, port, tmp)
-                    if target is ceiling:
-                        top = figures.rps
-                    share = figures.rps / top * 100
-                    size = len(sizes[target.label]) / 1024
-                    cookie = "  (cookie)" if target.header else ""
-                    if figures.requests:
-                        load = (f"{figures.rps:9.1f} req/s  {share:7.3f} %   p50 {figures.p50_ms:7.1f} ms   "
-                                f"p95 {figures.p95_ms:7.1f} ms   p99 {figures.p99_ms:7.1f} ms")  # fmt: skip
-                    else:
-                        load = f"{'none answered in ' + format(args.duration, 'g') + ' s':<69}"
-                    print(f"{target.label:<40} {load}   alone {figures.alone_ms:6.1f} ms   {size:5.1f} KB   "
-                          f"errors: {figures.errors}{cookie}", flush=True)  # fmt: skip
-        print(f"\nload average after the run: {os.getloadavg()[0]:.1f}. '%' is requests/s as a share of nginx's "
-              f"first run; 'alone' is the median of 10 requests one at a time. gunicorn's sync workers close the "
-              f"connection after every response (wrk reconnects), nginx keeps it alive: that difference is part "
-              f"of the ceiling.")  # fmt: skip
+                # On a shared machine the ceiling itself moves by 15 % from minute to minute, so each target is
+                # measured in rounds, each right after a run of the ceiling, and compared with that run.
+                print(f"{'target':<40} {'req/s':>9}  {'% of ceiling':>12}   {'p50':>7}  {'p95':>7}  {'p99':>7}   "
+                      f"{'alone':>8}   {'body':>7}   ceiling beside it (req/s, min-max of rounds)")  # fmt: skip
+                ceiling_alone = alone(ceiling, nginx_port)
+                for target in targets:
+                    target_alone = alone(target, app_port)
+                    rounds = []
+                    for round_ in range(args.rounds):
+                        top = load(wrk_binary, args, ceiling, nginx_port, tmp, rounds=args.rounds, round_=round_,
+                                   alone_ms=ceiling_alone)  # fmt: skip
+                        figures = load(wrk_binary, args, target, app_port, tmp, rounds=args.rounds, round_=round_,
+                                       alone_ms=target_alone)  # fmt: skip
+                        rounds.append((figures, top))
+                    report(target, rounds, target_alone, len(sizes[target.label]))
+        print(f"\nload average after the run: {os.getloadavg()[0]:.1f}. '% of ceiling': the median over {args.rounds} "
+              f"rounds of the target's requests/s over nginx's in the run just before; req/s, p50, p95 and p99: "
+              f"medians over the rounds; 'alone': the median of 10 requests one at a time. gunicorn's sync workers "
+              f"close the connection after every response (wrk reconnects), nginx keeps it alive: that difference "
+              f"is part of the ceiling.")  # fmt: skip
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
