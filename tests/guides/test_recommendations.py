@@ -119,3 +119,34 @@ def test_changed_section_topics_and_course_edits_show_at_once(past_the_page_cach
     pythonic.title = "Fluent Python Code"
     pythonic.save()
     assert "Fluent Python Code" in section_html(guide(past_the_page_cache, career), "skills")
+
+
+def test_each_recommendation_says_format_provider_price_and_hours(client, career):
+    career.sections.get(kind="skills").picks.set(
+        [
+            CourseFactory(title="Free Course", provider__name="Coursera", price=Decimal("0"), duration_hours=12.5),
+            CourseFactory(
+                title="Paid Course",
+                provider__name="Udemy",
+                price=Decimal("19.99"),
+                currency="EUR",
+                duration_hours=Decimal("3.0"),
+            ),
+            CourseFactory(title="Unpriced Book", kind="book", provider=None, price=None, duration_hours=None),
+        ]
+    )
+
+    html = section_html(guide(client, career), "skills")
+
+    assert '<span class="muted">· Course · Coursera · free · 12.5 h</span>' in html
+    assert '<span class="muted">· Course · Udemy · EUR 19.99 · 3 h</span>' in html
+    assert '<span class="muted">· Book · price not listed</span>' in html
+    assert "Together: 3 items, 15.5 hours, EUR 19.99 (1 without a listed price). Free: 1 item, 12.5 hours." in html
+
+
+def test_totals_of_a_lone_unpriced_item(client, career):
+    career.sections.get(kind="skills").picks.set([CourseFactory(price=None, duration_hours=None)])
+
+    html = section_html(guide(client, career), "skills")
+
+    assert "Together: 1 item, no listed cost (1 without a listed price). Free: 0 items." in html
