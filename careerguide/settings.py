@@ -68,6 +68,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Anonymous learners' pages, stored with the headers the middleware below adds (careerguide/page_cache.py).
+    "careerguide.page_cache.PageCacheMiddleware",
     # Below whitenoise, which sends static files precompressed; pages shrink ~70 %. Django masks CSRF tokens and
     # pads the gzip header per response against BREACH.
     "django.middleware.gzip.GZipMiddleware",

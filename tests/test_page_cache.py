@@ -139,3 +139,39 @@ def test_pages_are_compressed_and_still_revalidate(client, career):
     assert first["Content-Encoding"] == "gzip"
     assert "Accept-Encoding" in first["Vary"]
     assert again.status_code == 304
+
+
+def test_a_page_from_the_cache_carries_the_security_headers_and_its_own_request_id(client, career):
+    first = client.get(career.get_absolute_url())
+
+    second = client.get(career.get_absolute_url())
+
+    for header in ["Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options", "Referrer-Policy",
+                   "Cross-Origin-Opener-Policy", "Permissions-Policy", "ETag"]:  # fmt: skip
+        assert second[header] == first[header], header
+    assert second["X-Request-ID"] != first["X-Request-ID"]
+
+
+def test_compressed_and_plain_copies_of_a_page_are_kept_apart(client, career):
+    import gzip
+
+    compressed = client.get(career.get_absolute_url(), headers={"Accept-Encoding": "gzip"})
+    plain = client.get(career.get_absolute_url())
+    compressed_again = client.get(career.get_absolute_url(), headers={"Accept-Encoding": "gzip, br"})
+
+    assert "Content-Encoding" not in plain
+    assert plain.content.startswith(b"<!DOCTYPE html>")
+    assert compressed_again["Content-Encoding"] == "gzip"
+    assert gzip.decompress(compressed_again.content) == gzip.decompress(compressed.content) == plain.content
+
+
+def test_pages_stored_by_another_release_are_not_served(client, career, monkeypatch, django_assert_max_num_queries):
+    from careerguide import page_cache
+
+    client.get(career.get_absolute_url())  # stored by this release
+    monkeypatch.setattr(page_cache, "release", lambda: "the-next-release")  # a deploy, sharing the cache
+
+    with django_assert_max_num_queries(10) as queries:
+        client.get(career.get_absolute_url())
+
+    assert len(queries) >= 1  # rendered by the new release, not served from the old one's copy
