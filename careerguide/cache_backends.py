@@ -1,20 +1,29 @@
 """Django's Redis cache, made to fail open: with Redis away for a moment, the site is slower, not down."""
 
 import logging
+import time
 
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
 
 
+# After a failed call this process leaves Redis alone for a while: a page makes several cache calls, and with a
+# Redis that stops answering each would wait for its socket timeout.
+RETRY_AFTER = 5.0
+
+
 def _forgiving(method_name, fallback):
     def method(self, *args, **kwargs):
-        try:
-            return getattr(super(ForgivingRedisCache, self), method_name)(*args, **kwargs)
-        except RedisError as error:
-            logger.warning("cache unavailable (%s): %s", method_name, error)
-            return fallback(*args, **kwargs) if callable(fallback) else fallback
+        if time.monotonic() >= self._skip_until or _never_expires(method_name, args, kwargs):
+            try:
+                return getattr(super(ForgivingRedisCache, self), method_name)(*args, **kwargs)
+            except RedisError as error:
+                self._skip_until = time.monotonic() + RETRY_AFTER
+                logger.warning("cache unavailable (%s), skipped for %g s: %s", method_name, RETRY_AFTER, error)
+        return fallback(*args, **kwargs) if callable(fallback) else fallback
 
     method.__name__ = method_name
     return method
@@ -36,6 +45,13 @@ class ReusingRedisCacheClient(RedisCacheClient):
         return self._clients[id(pool)]
 
 
+def _never_expires(method_name, args, kwargs) -> bool:
+    """A set without expiry: a version token (careerguide/cache_versions.py), which retires a whole family of
+    entries. It is always attempted, even while other calls are skipped: a lost one would leave stale pages.
+    """
+    return method_name == "set" and kwargs.get("timeout", args[2] if len(args) > 2 else DEFAULT_TIMEOUT) is None
+
+
 class ForgivingRedisCache(RedisCache):
     """Reads miss and writes are skipped while Redis cannot be reached; everything is computed afresh.
 
@@ -46,6 +62,7 @@ class ForgivingRedisCache(RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = ReusingRedisCacheClient
+        self._skip_until = 0.0  # time.monotonic() until which calls are skipped after a failure
 
     get = _forgiving("get", lambda key, default=None, version=None: default)
     get_many = _forgiving("get_many", {})

@@ -141,6 +141,9 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "careerguide",
             "TIMEOUT": 3600,
+            # Every anonymous request reads the page cache: a Redis that stops answering (rather than refusing)
+            # must cost at most a second a call, not hang the worker until gunicorn kills it (the cache fails open).
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1},
         }
     }
 else:
