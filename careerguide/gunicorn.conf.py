@@ -7,10 +7,11 @@ Every value can be overridden from the environment (GUNICORN_*), so the image an
 
 import datetime as dt
 import json
-import logging
 import os
 
 from gunicorn.glogging import Logger, SafeAtoms
+
+from careerguide.logging import JsonFormatter  # gunicorn's own messages, formatted like the app's
 
 
 def _cpu_count() -> int:
@@ -70,22 +71,6 @@ class JsonAtoms(SafeAtoms):
             elif value is None:
                 value = "null"
             self[key] = value
-
-
-class JsonFormatter(logging.Formatter):
-    """gunicorn's own messages (start, worker boot, timeouts) as one JSON object a line, like the access log."""
-
-    def format(self, record):
-        entry = {
-            "time": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname,
-            "logger": record.name,
-            "pid": record.process,
-            "message": record.getMessage(),
-        }
-        if record.exc_info:
-            entry["exc_info"] = self.formatException(record.exc_info)
-        return json.dumps(entry)
 
 
 class JsonLogger(Logger):

@@ -20,6 +20,7 @@ class JsonFormatter(logging.Formatter):
             "time": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
+            "pid": record.process,  # which gunicorn worker
             "request_id": getattr(record, "request_id", ""),
             "message": record.getMessage(),
         }
