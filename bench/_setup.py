@@ -4,6 +4,8 @@ import os
 import socket
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,3 +61,21 @@ def stop(process: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def wait_until_ready(process: subprocess.Popen, log: Path, ready: Callable[[], bool]) -> None:
+    """Wait up to 30 s for a server this script started to pass `ready()` (connection errors count as not yet);
+    fail with the end of its log if it exits or never does.
+    """
+    deadline = time.monotonic() + 30
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args[0]} exited with {process.returncode}:\n{log.read_text()[-2000:]}")
+        try:
+            if ready():
+                return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{process.args[0]} did not answer in 30 s:\n{log.read_text()[-2000:]}")
+        time.sleep(0.2)

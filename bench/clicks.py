@@ -44,7 +44,7 @@ from io import StringIO
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from _setup import ROOT, django_for, free_port, stop
+from _setup import ROOT, django_for, free_port, stop, wait_until_ready
 
 DATABASE = "careerguide_bench_clicks"
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
@@ -210,18 +210,7 @@ def gunicorn(env: dict, workers: int, logs: Path, paths: list[str]):
     with error_log.open("wb") as log:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited with {process.returncode}:\n{error_log.read_text()[-2000:]}")
-            try:
-                if request(port, "HEAD", paths[0]) == 302:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"gunicorn did not answer in 30 s:\n{error_log.read_text()[-2000:]}")
-            time.sleep(0.2)
+        wait_until_ready(process, error_log, lambda: request(port, "HEAD", paths[0]) == 302)
         for path in paths[: 8 * workers]:  # HEAD is answered but never counted: every worker loads the app
             request(port, "HEAD", path)
         yield port, AccessLog(access_log), error_log

@@ -47,7 +47,7 @@ from io import StringIO
 from pathlib import Path
 from urllib.parse import urlencode
 
-from _setup import ROOT, django_for, free_port, stop
+from _setup import ROOT, django_for, free_port, stop, wait_until_ready
 
 DATABASE = "careerguide_bench_pages"
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
@@ -121,21 +121,6 @@ def fetch(port: int, path: str, headers: dict | None = None) -> tuple[int, bytes
         conn.close()
 
 
-def wait_for(port: int, path: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + 30
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError(f"{process.args[0]} exited with {process.returncode}:\n{log.read_text()[-2000:]}")
-        try:
-            if fetch(port, path)[0] == 200:
-                return
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"{process.args[0]} did not answer in 30 s:\n{log.read_text()[-2000:]}")
-        time.sleep(0.2)
-
-
 @contextmanager
 def nginx(binary: str, tmp: Path, page: bytes):
     """nginx of our own on a free loopback port, serving `page` as /guide.html; yields its port."""
@@ -169,7 +154,7 @@ http {{
     with (prefix / "stderr.log").open("wb") as out:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
     try:
-        wait_for(port, "/guide.html", process, prefix / "stderr.log")
+        wait_until_ready(process, prefix / "stderr.log", lambda: fetch(port, "/guide.html")[0] == 200)
         yield port
     finally:
         stop(process)
@@ -197,7 +182,7 @@ def gunicorn(env: dict, workers: int | None, tmp: Path):
     with log.open("wb") as out:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
-        wait_for(port, "/healthz", process, log)
+        wait_until_ready(process, log, lambda: fetch(port, "/healthz")[0] == 200)
         yield port, how, lambda: len(re.findall(r"Booting worker", log.read_text()))
     finally:
         stop(process)
