@@ -17,11 +17,14 @@ RETRY_AFTER = 5.0
 
 def _forgiving(method_name, fallback):
     def method(self, *args, **kwargs):
-        if time.monotonic() >= self._skip_until or _never_expires(method_name, args, kwargs):
+        version_token = _never_expires(method_name, args, kwargs)
+        if time.monotonic() >= self._skip_until or version_token:
             try:
                 return getattr(super(ForgivingRedisCache, self), method_name)(*args, **kwargs)
             except RedisError as error:
                 self._skip_until = time.monotonic() + RETRY_AFTER
+                if version_token:
+                    raise  # never dropped silently: cache_versions.replace records it and retries
                 logger.warning("cache unavailable (%s), skipped for %g s: %s", method_name, RETRY_AFTER, error)
         return fallback(*args, **kwargs) if callable(fallback) else fallback
 
@@ -47,7 +50,8 @@ class ReusingRedisCacheClient(RedisCacheClient):
 
 def _never_expires(method_name, args, kwargs) -> bool:
     """A set without expiry: a version token (careerguide/cache_versions.py), which retires a whole family of
-    entries. It is always attempted, even while other calls are skipped: a lost one would leave stale pages.
+    entries. It is always attempted, even while other calls are skipped, and its failure is raised to the
+    caller: a lost one would leave stale pages.
     """
     return method_name == "set" and kwargs.get("timeout", args[2] if len(args) > 2 else DEFAULT_TIMEOUT) is None
 

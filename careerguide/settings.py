@@ -151,6 +151,8 @@ else:
 
 # Partner-link clicks wait here while the database is away (courses/tracking.py); must survive restarts.
 CLICK_SPOOL_DIR = Path(os.environ.get("CLICK_SPOOL_DIR", VAR_DIR / "click-spool"))
+# Cache invalidations that Redis could not take wait here until one succeeds (careerguide/cache_versions.py).
+CACHE_VERSION_MARKERS_DIR = Path(os.environ.get("CACHE_VERSION_MARKERS_DIR", VAR_DIR / "cache-version-markers"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

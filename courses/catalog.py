@@ -5,7 +5,8 @@ Counting the facets of a broad search reads every match ("Python" is a third of 
 cannot be made cheap, so the counts and each page's result ids are cached per normalized search under a
 *catalog version* (careerguide/cache_versions.py). Any change to what a search can see (a course, topic,
 provider or career saved or deleted, a topic or career link changed, an import batch committed) sets a new
-version, so learners never see stale results.
+version, so learners never see stale results. Cached ids are read back through `published()` all the same:
+an unpublish is never undone by an invalidation the cache failed to receive.
 
 The cache must be shared by every server process for this to hold: Redis in production (REDIS_URL).
 """
@@ -76,7 +77,7 @@ def search_catalog(filters: dict, page_number) -> CatalogPage:
         page.object_list = list(page.object_list.select_related("provider"))
         cache.set(ids_key, [course.pk for course in page.object_list], ENTRY_TIMEOUT)
     else:
-        by_id = Course.objects.select_related("provider").in_bulk(ids)
+        by_id = published.select_related("provider").in_bulk(ids)
         page.object_list = [by_id[pk] for pk in ids if pk in by_id]
 
     did_you_mean = search.suggestion(filters["q"]) if filters["q"] and not counts["total"] else None
@@ -96,7 +97,8 @@ def best_in_topics(topic_ids, *, per_topic: int) -> dict[int, list[Course]]:
     if ids_by_topic is None:
         ids_by_topic = Course.objects.published().best_ids_in_topics(topic_ids, per_topic=per_topic)
         cache.set(key, ids_by_topic, ENTRY_TIMEOUT)
-    courses = Course.objects.select_related("provider").in_bulk({pk for ids in ids_by_topic.values() for pk in ids})
+    wanted = {pk for ids in ids_by_topic.values() for pk in ids}
+    courses = Course.objects.published().select_related("provider").in_bulk(wanted)
     return {topic: [courses[pk] for pk in ids if pk in courses] for topic, ids in ids_by_topic.items()}
 
 
@@ -120,7 +122,7 @@ def related_courses(course: Course, topics, *, count: int = 6) -> list[Course]:
             .values_list("pk", flat=True)[:count]
         )
         cache.set(key(version), ids, ENTRY_TIMEOUT)
-    by_id = Course.objects.select_related("provider").in_bulk(ids)
+    by_id = Course.objects.published().select_related("provider").in_bulk(ids)
     return [by_id[pk] for pk in ids if pk in by_id]
 
 

@@ -121,7 +121,8 @@ class Career(models.Model):
             cache.set(key(version), ids_by_section, page_cache.PAGE_TIMEOUT)
         else:
             wanted = {pk for ids in ids_by_section.values() for pk in ids}
-            courses = Course.objects.summaries().in_bulk(wanted)
+            # Published again: the ids may predate an unpublish whose invalidation the cache never received.
+            courses = Course.objects.published().summaries().in_bulk(wanted)
             chosen = {section: [courses[pk] for pk in ids if pk in courses] for section, ids in ids_by_section.items()}
         for section in sections:
             section.recommendations = chosen.get(section.pk, [])

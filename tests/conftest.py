@@ -19,6 +19,18 @@ def click_spool(settings, tmp_path):
     return settings.CLICK_SPOOL_DIR
 
 
+@pytest.fixture(autouse=True)
+def cache_version_markers(settings, tmp_path):
+    """Failed cache invalidations are marked in the test's own folder, and no test inherits another's."""
+    from careerguide import cache_versions
+
+    settings.CACHE_VERSION_MARKERS_DIR = tmp_path / "cache-version-markers"
+    cache_versions._unsettled.clear()
+    cache_versions._next_look = 0.0
+    yield settings.CACHE_VERSION_MARKERS_DIR
+    cache_versions._unsettled.clear()
+
+
 @pytest.fixture
 def editor(db):
     return EditorFactory()
