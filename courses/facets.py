@@ -32,8 +32,8 @@ def condition(name: str, values):
     links = Course.topics.through.objects.filter(course_id=OuterRef("pk"))
     if name == "topic":
         return Exists(links.filter(topic__slug__in=values))
-    if name == "career":
-        return Exists(links.filter(topic__careers__slug__in=values))
+    if name == "career":  # a draft career is not public yet: it filters nothing in
+        return Exists(links.filter(topic__careers__slug__in=values, topic__careers__published=True))
     if name == "price":
         return reduce(operator.or_, [{"free": Q(price=0), "paid": Q(price__gt=0)}[value] for value in values])
     if name == "certificate":
@@ -78,7 +78,8 @@ def counts(queryset, filters: dict) -> dict:
     sql, params = matches.query.sql_with_params()
     topics = {pk: (slug, name) for pk, slug, name in Topic.objects.values_list("pk", "slug", "name")}
     careers = {}  # slug → (name, [topic ids]), through the guides app's Career.topics, without importing it
-    for slug, name, topic_id in Topic.careers.through.objects.values_list("career__slug", "career__name", "topic_id"):
+    career_links = Topic.careers.through.objects.filter(career__published=True)  # drafts stay unlisted
+    for slug, name, topic_id in career_links.values_list("career__slug", "career__name", "topic_id"):
         careers.setdefault(slug, (name, []))[1].append(topic_id)
 
     def others(skip: str) -> str:

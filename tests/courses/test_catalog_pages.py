@@ -75,6 +75,18 @@ def test_career_filter_follows_the_careers_topics(client, catalog):
     assert sorted(result_titles(response)) == ["Go Basics", "Go Web Services", "SQL Performance", "The Go Book"]
 
 
+def test_a_draft_career_is_neither_a_facet_nor_a_filter(client, catalog):
+    draft = CareerFactory(name="Secret Career", slug="secret-career", published=False)
+    draft.topics.set(TopicFactory._meta.model.objects.filter(slug="go"))
+
+    listing = client.get(LIST)
+    assert "secret-career" not in facet(listing, "career")
+    assertNotContains(listing, "Secret Career")
+    filtered = client.get(LIST, {"career": "secret-career"})
+    assert result_titles(filtered) == []  # as for a career that does not exist
+    assertNotContains(filtered, "Secret Career")
+
+
 def test_language_and_certificate_filters(client, catalog):
     assert result_titles(client.get(LIST, {"language": "de"})) == ["SQL Basics"]
     assert result_titles(client.get(LIST, {"certificate": "1"})) == ["Go Basics"]
