@@ -8,20 +8,30 @@ not on every hit, and whether the browser takes gzip is part of the key.
 
 A cached page is stored under a *page version*: any save or delete of content a public page shows
 (guides, catalog, offers) sets a new one, so an editor's change is public at once and nothing needs
-to know which pages it touched. Requests with a session cookie (editors, staff) bypass the cache in
-both directions: they never get a cached page and never store one. Learners' browsers revalidate
-with the ETag and get a 304 when nothing changed (ConditionalGetMiddleware).
+to know which pages it touched. Requests with a live signed-in session (editors, staff) bypass the
+cache in both directions: they never get a cached page and never store one. Learners' browsers
+revalidate with the ETag and get a 304 when nothing changed (ConditionalGetMiddleware).
+
+What anonymous requests can make the server store is bounded: a page is stored only when its query
+holds nothing but the parameters its view declares, with values the view accepted as they are (the
+catalog also asks for a bounded search: see courses.views). Anything else is answered, rendered
+afresh, and forgotten. Keys ignore the order of parameters. And each client may have at most
+PAGE_RENDER_RATE pages rendered for it (cache misses); past that it gets a 429 until the minute is over.
 """
 
 import functools
 import hashlib
 import re
+from importlib import import_module
 from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.core.cache import cache
+from django.db import DatabaseError
 from django.utils.cache import patch_cache_control, patch_vary_headers, set_response_etag
+from django_ratelimit.core import is_ratelimited
 
 from careerguide import cache_versions
 
@@ -37,20 +47,33 @@ def pages_changed(**_signal_kwargs) -> None:
     cache_versions.replace(VERSION_KEY)
 
 
-def cache_public_page(view=None, *, only_if=lambda request: True):
-    """Let PageCacheMiddleware keep `view`'s responses to anonymous GET and HEAD requests (those `only_if`
-    accepts) and serve them to the next learners; responses to signed-in users are marked private.
-    Use as @cache_public_page or cache_public_page(view, only_if=…).
+def cache_public_page(view=None, *, params=(), only_if=lambda request: True):
+    """Let PageCacheMiddleware keep `view`'s responses to anonymous GET and HEAD requests whose query holds
+    only `params` (and that `only_if` accepts), and serve them to the next learners; responses to signed-in
+    users are marked private. Use as @cache_public_page or cache_public_page(view, params=…, only_if=…).
     """
     if view is None:
-        return lambda view: cache_public_page(view, only_if=only_if)
+        return lambda view: cache_public_page(view, params=params, only_if=only_if)
+    params = frozenset(params)
 
     @functools.wraps(view)
     def public_page_view(request, *args, **kwargs):
-        response = view(request, *args, **kwargs)
-        if _signed_in(request):
+        if request.user.is_authenticated:
+            response = view(request, *args, **kwargs)
             patch_cache_control(response, private=True)  # never to sit in a shared cache
-        elif request.method in ("GET", "HEAD") and only_if(request) and _cacheable(response):
+            return response
+        if request.method in ("GET", "HEAD") and _over_render_budget(request):
+            from careerguide.views import rate_limited
+
+            return rate_limited(request, None)
+        response = view(request, *args, **kwargs)
+        if (
+            request.method in ("GET", "HEAD")
+            and params.issuperset(request.GET)
+            and getattr(response, "page_cache_bounded", True)
+            and only_if(request)
+            and _cacheable(response)
+        ):
             if hasattr(response, "render"):
                 response.render()  # a TemplateResponse (the sitemaps): the ETag needs the content
             set_response_etag(response)
@@ -73,16 +96,26 @@ class PageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.method not in ("GET", "HEAD") or _signed_in(request):
+        if request.method not in ("GET", "HEAD"):
             return self.get_response(request)
         digest = _digest(request)
         version, response = cache_versions.current_entry(VERSION_KEY, lambda version: _key(version, digest))
+        if response is not None and _signed_in(request):
+            response = None  # staff see the page as it is now, and store nothing (the view marks it private)
         if response is None:
             response = self.get_response(request)
             # Checked again: a middleware below may have set a cookie (CSRF) since the view marked it.
             if getattr(response, "public_page", False) and _cacheable(response):
                 cache.set(_key(version, digest), response, PAGE_TIMEOUT)
         return response
+
+
+def keep_only_if(response, bounded: bool):
+    """For a view whose query parameters take unbounded values (free text, slugs): store its response only
+    when `bounded` says this query is one of a bounded set.
+    """
+    response.page_cache_bounded = bounded
+    return response
 
 
 def first_pages(request) -> bool:
@@ -103,11 +136,32 @@ def _cacheable(response) -> bool:
 
 
 def _signed_in(request) -> bool:
-    return settings.SESSION_COOKIE_NAME in request.COOKIES
+    """Whether a request that has a cached page waiting carries a live session of a signed-in user, before
+    the session middleware has run. A session cookie alone is not enough: a made-up one would let anyone skip
+    the cache and have every page rendered. One read of the session store (SESSION_ENGINE).
+    """
+    session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+    if not session_key:
+        return False
+    try:
+        return SESSION_KEY in import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    except DatabaseError:  # the database is away: serve what the cache has, as to anyone
+        return False
+
+
+def _over_render_budget(request) -> bool:
+    """Whether this client has had PAGE_RENDER_RATE pages rendered already: each costs real work."""
+    return is_ratelimited(request, group="page-render", key="ip", rate=settings.PAGE_RENDER_RATE, increment=True)
+
+
+def query_pairs(request) -> list[tuple[str, str]]:
+    """The query's (name, value) pairs without empty values, in one order whatever order they came in."""
+    return sorted((name, value) for name, values in request.GET.lists() for value in values if value)
 
 
 def _digest(request) -> str:
-    parts = [request.scheme, request.get_host(), request.get_full_path(), request.method == "HEAD"]
+    query = query_pairs(request) if request.META.get("QUERY_STRING") else []
+    parts = [request.scheme, request.get_host(), request.path, query, request.method == "HEAD"]
     parts += [request.headers.get(name, "") for name in VARYING_HEADERS]
     parts.append(bool(ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", ""))))
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:40]

@@ -146,6 +146,8 @@ if REDIS_URL:
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1},
         }
     }
+    # Sessions are read on every signed-in request, and by the page cache to tell staff from a made-up cookie.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 5000}}}
 
@@ -251,6 +253,11 @@ LOGGING = {
 
 # Admin sign-in and partner postbacks are rate-limited per client (django-ratelimit), counted in the cache.
 RATELIMIT_VIEW = "careerguide.views.rate_limited"
+# Pages rendered for one anonymous client a minute (cache misses: careerguide/page_cache.py). Far above a
+# learner's pace, typing in the catalog's search box included; it caps what one client makes the server compute.
+PAGE_RENDER_RATE = os.environ.get("PAGE_RENDER_RATE", "120/m")
+# Free-text catalog searches whose counts and ids one client may have cached a minute (courses/views.py).
+SEARCH_STORE_RATE = os.environ.get("SEARCH_STORE_RATE", "30/m")
 RATELIMIT_IP_META_KEY = "careerguide.middleware.client_ip"
 SILENCED_SYSTEM_CHECKS = [
     # The per-process memory cache of `make run` limits per process, which is enough on one machine; production

@@ -25,13 +25,15 @@ urlpatterns = [
     # The index lists one file per section and page (?p=2 past 50,000 addresses), with their lastmod.
     path(
         "sitemap.xml",
-        cache_public_page(sitemap_views.index),
+        cache_public_page(sitemap_views.index, params=["p"]),
         {"sitemaps": sitemaps.SITEMAPS, "sitemap_url_name": "sitemap_section"},
         name="sitemap",
     ),
     path(
         "sitemap-<section>.xml",
-        cache_public_page(sitemap_views.sitemap),  # 50,000 addresses take seconds to render: rendered once a change
+        cache_public_page(
+            sitemap_views.sitemap, params=["p"]
+        ),  # 50,000 addresses take seconds to render: rendered once a change
         {"sitemaps": sitemaps.SITEMAPS},
         name="sitemap_section",
     ),

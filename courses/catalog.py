@@ -28,6 +28,7 @@ from courses.models import Course, Topic
 PAGE_SIZE = 20
 VERSION_KEY = "courses:catalog-version"
 ENTRY_TIMEOUT = 6 * 3600  # a backstop only: a new version is what retires entries
+FREE_TEXT_TIMEOUT = 15 * 60  # searches outside the topic vocabulary: enough for paging and the Back button
 
 
 def catalog_version() -> str:
@@ -49,9 +50,10 @@ class CatalogPage:
     did_you_mean: str | None
 
 
-def search_catalog(filters: dict, page_number) -> CatalogPage:
+def search_catalog(filters: dict, page_number, *, keep_for: int | None = ENTRY_TIMEOUT) -> CatalogPage:
     """Courses and books for the catalog's filters (see CourseFilterForm.filters): the page asked for
-    (clamped to the ones that exist), the facet counts, and a suggestion when nothing matches.
+    (clamped to the ones that exist), the facet counts, and a suggestion when nothing matches. The counts
+    and the page's ids are kept `keep_for` seconds, or not at all if None.
     """
     published = Course.objects.published()
 
@@ -61,7 +63,8 @@ def search_catalog(filters: dict, page_number) -> CatalogPage:
     version, counts = cache_versions.current_entry(VERSION_KEY, counts_key)
     if counts is None:
         counts = published.search(filters["q"], ranked=False).facet_counts(filters)
-        cache.set(counts_key(version), counts, ENTRY_TIMEOUT)
+        if keep_for:
+            cache.set(counts_key(version), counts, keep_for)
 
     if filters["q"] and filters["sort"] == "relevance":
         results = published.search(filters["q"]).filtered(filters)
@@ -75,7 +78,8 @@ def search_catalog(filters: dict, page_number) -> CatalogPage:
     ids = cache.get(ids_key)
     if ids is None:
         page.object_list = list(page.object_list.select_related("provider"))
-        cache.set(ids_key, [course.pk for course in page.object_list], ENTRY_TIMEOUT)
+        if keep_for:
+            cache.set(ids_key, [course.pk for course in page.object_list], keep_for)
     else:
         by_id = published.select_related("provider").in_bulk(ids)
         page.object_list = [by_id[pk] for pk in ids if pk in by_id]

@@ -11,6 +11,7 @@ SORTS = [
     ("price", "Lowest price"),
 ]
 PRICES = [("free", "Free"), ("paid", "Paid")]
+FACET_LISTS = ["kind", "topic", "provider", "career", "level", "language", "price"]
 MAX_VALUES = 20  # per facet: more than a learner ticks, few enough to keep queries small
 
 
@@ -59,6 +60,16 @@ class CourseFilterForm(forms.Form):
             # Cut, not refuse: a pasted paragraph or a stray NUL still gets an answer.
             data["q"] = data.get("q", "").replace("\x00", " ")[:200]
         super().__init__(data, **kwargs)
+
+    def canonical_pairs(self, filters: dict) -> list[tuple[str, str]]:
+        """The (name, value) pairs of a query that asks for exactly `filters`, in page_cache.query_pairs'
+        order and without the default sort: what a query must be to be kept whole by the page cache.
+        """
+        pairs = [("q", filters["q"])] if filters["q"] else []
+        pairs += [(name, value) for name in FACET_LISTS for value in filters[name]]
+        pairs += [("certificate", "1")] if filters["certificate"] else []
+        pairs += [("sort", filters["sort"])] if filters["sort"] != "relevance" else []
+        return sorted(pairs)
 
     def filters(self) -> dict:
         """Every filter with a safe value: an invalid field falls back to its empty default."""

@@ -2,12 +2,17 @@ from django.urls import path
 
 from careerguide.page_cache import cache_public_page, first_pages
 from courses import partner_views, report_views, views
+from courses.forms import CourseFilterForm
 
 app_name = "courses"
 
 urlpatterns = [
     # Learners' pages come from the page cache (careerguide/page_cache.py). Never /go/, postbacks or reports.
-    path("courses/", cache_public_page(views.course_list, only_if=first_pages), name="list"),
+    path(
+        "courses/",
+        cache_public_page(views.course_list, params=[*CourseFilterForm.base_fields, "page"], only_if=first_pages),
+        name="list",
+    ),
     path("courses/<slug:slug>/", cache_public_page(views.course_detail), name="detail"),
     path("topics/", cache_public_page(views.topic_list), name="topic_list"),
     path("topics/<slug:slug>/", cache_public_page(views.topic_detail), name="topic_detail"),
