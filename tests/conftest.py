@@ -32,6 +32,12 @@ def cache_version_markers(settings, tmp_path):
 
 
 @pytest.fixture
+def one_rate_window(monkeypatch):
+    """Keep every request of a test in one rate-limit window: a slow run must not cross into the next."""
+    monkeypatch.setattr("django_ratelimit.core._get_window", lambda value, period: 4_000_000_000)
+
+
+@pytest.fixture
 def editor(db):
     return EditorFactory()
 

@@ -28,7 +28,7 @@ def stored_pages() -> int:
     return sum(key.startswith(":1:pages:") and key != ":1:pages:version" for key in cache._cache)
 
 
-def test_a_flood_of_made_up_searches_leaves_the_cache_bounded(client, catalog, settings):
+def test_a_flood_of_made_up_searches_leaves_the_cache_bounded(client, catalog, settings, one_rate_window):
     settings.PAGE_RENDER_RATE = "10000/m"  # let every request through: what is stored is the point here
     settings.SEARCH_STORE_RATE = "30/m"
     client.get(LIST, {"q": "go"})
@@ -44,7 +44,7 @@ def test_a_flood_of_made_up_searches_leaves_the_cache_bounded(client, catalog, s
     assert cache_entries() - baseline <= 2 * 30 + 2
 
 
-def test_one_client_cannot_have_pages_rendered_without_end(client, catalog, settings):
+def test_one_client_cannot_have_pages_rendered_without_end(client, catalog, settings, one_rate_window):
     settings.PAGE_RENDER_RATE = "5/m"
     answers = [client.get(LIST, {"q": secrets.token_hex(6)}).status_code for _ in range(8)]
 
@@ -53,7 +53,7 @@ def test_one_client_cannot_have_pages_rendered_without_end(client, catalog, sett
     assert client.get(LIST).status_code == 429  # not cached yet either: the budget covers every render
 
 
-def test_pages_served_from_the_cache_never_count_against_the_budget(client, catalog, settings):
+def test_pages_served_from_the_cache_never_count_against_the_budget(client, catalog, settings, one_rate_window):
     settings.PAGE_RENDER_RATE = "2/m"
     client.get(reverse("courses:topic_list"))
 
