@@ -228,6 +228,8 @@ SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS >= 31_536_000
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
 
 LOGIN_URL = "admin:login"
+# The admin's sign-in is the only one: an unsafe or missing `next` lands on its index, not /accounts/profile/.
+LOGIN_REDIRECT_URL = "admin:index"
 
 # Editors see who changed what; the admin's history view can revert any change.
 SIMPLE_HISTORY_REVERT_DISABLED = False

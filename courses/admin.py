@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.db import models
 from django.urls import path
 from django.utils.html import format_html
-from simple_history.admin import SimpleHistoryAdmin
 
+from careerguide.admin import HistoryAdmin
 from courses import report_views
 from courses.models import Click, Conversion, Course, Offer, Partner, Provider, Topic
 from courses.services import refresh_search_keywords
@@ -26,7 +26,7 @@ class ProviderAdmin(admin.ModelAdmin):
 
 
 @admin.register(Topic)
-class TopicAdmin(SimpleHistoryAdmin):
+class TopicAdmin(HistoryAdmin):
     list_display = ["name", "slug", "synonyms"]
     search_fields = ["name", "synonyms"]
     prepopulated_fields = {"slug": ["name"]}
@@ -38,7 +38,7 @@ class TopicAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Course)
-class CourseAdmin(SimpleHistoryAdmin):
+class CourseAdmin(HistoryAdmin):
     formfield_overrides = HTTPS_URLS
     list_display = ["title", "kind", "provider", "level", "price", "certificate", "published", "updated_at"]
     list_filter = ["published", "kind", "level", "certificate", "language", "source"]

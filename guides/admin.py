@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html
-from simple_history.admin import SimpleHistoryAdmin
 
+from careerguide.admin import HistoryAdmin
 from guides.forms import CareerAdminForm, GuideSectionAdminForm
 from guides.models import Career, GuideSection
 
@@ -23,7 +23,7 @@ class GuideSectionInline(admin.StackedInline):
 
 
 @admin.register(Career)
-class CareerAdmin(SimpleHistoryAdmin):
+class CareerAdmin(HistoryAdmin):
     form = CareerAdminForm
     inlines = [GuideSectionInline]
     list_display = ["name", "slug", "published", "section_count", "updated_at"]
@@ -59,7 +59,7 @@ class CareerAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(GuideSection)
-class GuideSectionAdmin(SimpleHistoryAdmin):
+class GuideSectionAdmin(HistoryAdmin):
     form = GuideSectionAdminForm
     list_display = ["heading", "career", "kind", "position", "published", "updated_at"]
     list_display_links = ["heading"]

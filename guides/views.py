@@ -1,4 +1,5 @@
 from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import permission_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
@@ -43,6 +44,7 @@ def career_detail(request, slug):
 
 @require_GET
 @staff_member_required
+@permission_required("guides.view_career", raise_exception=True)  # staff who run partners see no drafts
 def career_preview(request, slug):
     """The guide as it will look, drafts included: for editors only, never cached or indexed."""
     career = Career.objects.with_sections(include_drafts=True).filter(slug=slug).first()

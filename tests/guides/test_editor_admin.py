@@ -60,6 +60,19 @@ def test_editor_logs_in_through_the_admin_login_form(client):
     assertContains(response, "Guide sections")
 
 
+@pytest.mark.parametrize("unsafe_next", ["https://evil.example/", "//evil.example", "/\\evil.example"])
+def test_signing_in_with_an_unsafe_next_lands_on_the_admin_index(client, unsafe_next):
+    EditorFactory(username="ada")
+
+    response = client.post(
+        reverse("admin:login"),
+        {"username": "ada", "password": "correct horse battery staple", "next": unsafe_next},
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:index")
+
+
 def test_editor_edits_and_reorders_sections_and_the_guide_shows_it_at_once(editor_client, career):
     education, _, tools = career.sections.order_by("position")
     data = career_change_data(

@@ -2,7 +2,14 @@ import pytest
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains, assertTemplateUsed
 
-from tests.factories import CareerFactory, CourseFactory, GuideSectionFactory, TopicFactory, UserFactory
+from tests.factories import (
+    CareerFactory,
+    CourseFactory,
+    GuideSectionFactory,
+    PartnerManagerFactory,
+    TopicFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -124,6 +131,15 @@ def test_preview_is_for_staff_only(client, career):
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("admin:login"))
+
+
+def test_preview_is_refused_to_staff_without_guide_rights(client, career):
+    client.force_login(PartnerManagerFactory())  # staff, but runs partners, not guides
+
+    response = client.get(reverse("guides:career_preview", kwargs={"slug": career.slug}))
+
+    assert response.status_code == 403
+    assert b"Back End Engineer" not in response.content
 
 
 def test_home_lists_published_careers_only(client, career):
