@@ -231,7 +231,8 @@ LOGIN_URL = "admin:login"
 # The admin's sign-in is the only one: an unsafe or missing `next` lands on its index, not /accounts/profile/.
 LOGIN_REDIRECT_URL = "admin:index"
 
-# Editors see who changed what; the admin's history view can revert any change.
+# Editors see who changed what; the admin's history view reverts a change for those who may change the object
+# (careerguide/admin.py HistoryAdmin).
 SIMPLE_HISTORY_REVERT_DISABLED = False
 
 LOGGING = {
