@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
 from courses.models.partners import destination_problem
+from courses.text import strip_invisible
 
 KINDS = {"course", "book"}
 LEVELS = {"beginner", "intermediate", "advanced", "unknown"}
@@ -126,7 +127,11 @@ def parse_record(record: dict, *, line: int, from_csv: bool = False) -> FeedRow:
             return ""
         if not isinstance(value, str):
             raise RowError(f"{name}: must be text, got {type(value).__name__}")
-        value = CONTROL_CHARS.sub("", value).strip()
+        value = strip_invisible(CONTROL_CHARS.sub("", value))
+        if not value:
+            if required:
+                raise RowError(f"{name}: has no visible characters")
+            return ""
         if max_length and len(value) > max_length:
             raise RowError(f"{name}: is longer than {max_length} characters")
         return value
@@ -139,7 +144,7 @@ def parse_record(record: dict, *, line: int, from_csv: bool = False) -> FeedRow:
             value = value.split(LIST_SEPARATOR)
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
             raise RowError(f"{name}: must be a list of text")
-        items = [CONTROL_CHARS.sub("", item).strip() for item in value]
+        items = [strip_invisible(CONTROL_CHARS.sub("", item)) for item in value]
         return [item[:200] for item in items if item]
 
     def number(name, *, minimum=None, maximum=None):

@@ -10,6 +10,7 @@ from simple_history.models import HistoricalRecords
 from careerguide import cache_versions, page_cache
 from courses.catalog import best_in_topics
 from courses.models import Course, summarize
+from courses.text import VisibleNames
 from guides.markdown import render_markdown
 
 RECOMMENDATIONS_PER_SECTION = 3
@@ -39,7 +40,9 @@ class CareerQuerySet(models.QuerySet):
         return self.filter(pk__in=Career.history.filter(slug=old_slug).values("id")).exclude(slug=old_slug)
 
 
-class Career(models.Model):
+class Career(VisibleNames, models.Model):
+    visible_name_fields = ("name",)
+
     name = models.CharField(max_length=120)
     slug = models.SlugField(
         max_length=120,
@@ -158,7 +161,9 @@ class GuideSectionQuerySet(models.QuerySet):
         return self.filter(published=True)
 
 
-class GuideSection(models.Model):
+class GuideSection(VisibleNames, models.Model):
+    visible_name_fields = ("heading",)
+
     class Kind(models.TextChoices):
         EDUCATION = "education", "Education and learning paths"
         RESPONSIBILITIES = "responsibilities", "Responsibilities"

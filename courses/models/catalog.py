@@ -11,9 +11,12 @@ from django.utils.text import Truncator
 from simple_history.models import HistoricalRecords
 
 from courses import facets, search
+from courses.text import VisibleNames
 
 
-class Provider(models.Model):
+class Provider(VisibleNames, models.Model):
+    visible_name_fields = ("name",)
+
     name = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(max_length=200, unique=True)
     website = models.URLField(blank=True)
@@ -45,7 +48,9 @@ class TopicQuerySet(models.QuerySet):
         return mapping
 
 
-class Topic(models.Model):
+class Topic(VisibleNames, models.Model):
+    visible_name_fields = ("name",)
+
     name = models.CharField(max_length=100, unique=True)
     slug = models.SlugField(max_length=100, unique=True)
     synonyms = models.CharField(
@@ -165,7 +170,9 @@ class CourseQuerySet(models.QuerySet):
         return self.order_by(*orderings["rating"])
 
 
-class Course(models.Model):
+class Course(VisibleNames, models.Model):
+    visible_name_fields = ("title",)
+
     class Kind(models.TextChoices):
         COURSE = "course", "Course"
         BOOK = "book", "Book"

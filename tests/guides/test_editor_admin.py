@@ -206,3 +206,43 @@ def test_editor_adds_two_sections_at_once_and_each_gets_its_own_anchor(editor_cl
     assert response.status_code == 302
     anchors = list(career.sections.filter(kind="other").order_by("position").values_list("anchor", flat=True))
     assert anchors == ["transferable-skills", "transferable-skills-2"]
+
+
+@pytest.mark.parametrize("invisible", ["\u200b", "\u200b\u200c\u200d", "\ufeff", " \u2060 "])
+def test_a_name_of_invisible_characters_is_refused(editor_client, career, invisible):
+    response = editor_client.post(
+        reverse("admin:guides_career_change", args=[career.pk]), career_change_data(career) | {"name": invisible}
+    )
+
+    assert response.status_code == 200  # the form again, with the error
+    assert "Has no visible characters" in response.content.decode()
+    career.refresh_from_db()
+    assert career.name == "Back End Engineer"
+
+
+def test_invisible_characters_at_the_ends_of_a_name_are_dropped(editor_client, career):
+    response = editor_client.post(
+        reverse("admin:guides_career_change", args=[career.pk]),
+        career_change_data(career) | {"name": "\u200bBack End Engineer, renamed\ufeff"},
+    )
+
+    assert response.status_code == 302
+    career.refresh_from_db()
+    assert career.name == "Back End Engineer, renamed"
+
+
+@pytest.mark.parametrize(
+    ("factory", "field"),
+    [("GuideSectionFactory", "heading"), ("CourseFactory", "title"), ("TopicFactory", "name"),
+     ("ProviderFactory", "name")],
+)  # fmt: skip
+def test_every_name_an_editor_sets_needs_a_visible_character(factory, field):
+    from django.core.exceptions import ValidationError
+
+    from tests import factories
+
+    item = getattr(factories, factory)()
+    setattr(item, field, "\u200b\u2060")
+
+    with pytest.raises(ValidationError, match="no visible characters"):
+        item.full_clean()
