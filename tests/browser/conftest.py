@@ -43,7 +43,8 @@ def pytest_collection_modifyitems(items):
 @pytest.fixture(scope="session")
 def browser():
     if not shutil.which(CHROMIUM):
-        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+        # A failure, not a skip: `make test-browser` passing with nothing tested would look like a green run.
+        pytest.fail(f"no Chromium at {CHROMIUM}: install it with `apt-get install -y chromium` (CI does)")
     with playwright_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
