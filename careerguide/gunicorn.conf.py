@@ -54,9 +54,15 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 # image's user, and two servers on one host would replace each other's. Deploys restart the process instead.
 control_socket_disable = True
 
-# Which peers may tell gunicorn the request was HTTPS (X-Forwarded-Proto): the reverse proxy, from env only.
-# Django reads the same header only when DJANGO_BEHIND_PROXY=1 (settings.SECURE_PROXY_SSL_HEADER).
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+# Which peers may tell gunicorn the request was HTTPS: the proxies of DJANGO_TRUSTED_PROXIES, the list Django's
+# client_ip trusts for X-Forwarded-For (settings.py checks each entry); none by default, not even loopback (gunicorn's
+# own default trusts 127.0.0.1, so anything on the host could claim HTTPS). Django has no SECURE_PROXY_SSL_HEADER:
+# it takes the scheme gunicorn sets. Only X-Forwarded-Proto, the header the proxy overwrites: gunicorn's defaults
+# also read X-Forwarded-Ssl and X-Forwarded-Protocol, which a proxy such as nginx passes on from the client.
+forwarded_allow_ips = ",".join(
+    proxy.strip() for proxy in os.environ.get("DJANGO_TRUSTED_PROXIES", "").split(",") if proxy.strip()
+)
+secure_scheme_headers = {"X-FORWARDED-PROTO": "https"}
 
 
 class JsonAtoms(SafeAtoms):
