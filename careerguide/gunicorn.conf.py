@@ -11,7 +11,8 @@ import os
 
 from gunicorn.glogging import Logger, SafeAtoms
 
-from careerguide.logging import JsonFormatter  # gunicorn's own messages, formatted like the app's
+# gunicorn's own messages formatted like the app's, and the same token redaction on every access-log value
+from careerguide.logging import JsonFormatter, redact_tokens
 
 
 def _cpu_count() -> int:
@@ -66,14 +67,15 @@ secure_scheme_headers = {"X-FORWARDED-PROTO": "https"}
 
 
 class JsonAtoms(SafeAtoms):
-    """Access-log values escaped for a JSON string: quotes, backslashes and control characters (a decoded path
-    such as /%22%0A could otherwise break the line or forge another one)."""
+    """Access-log values without tokens (paths, referers: careerguide/logging.py), escaped for a JSON string:
+    quotes, backslashes and control characters (a decoded path such as /%22%0A could otherwise break the line or
+    forge another one). Redacted before escaping, so an escape cannot split a token."""
 
     def __init__(self, atoms):
         dict.__init__(self)
         for key, value in atoms.items():
             if isinstance(value, str):
-                value = json.dumps(value)[1:-1]
+                value = json.dumps(redact_tokens(value))[1:-1]
             elif value is None:
                 value = "null"
             self[key] = value
@@ -95,8 +97,9 @@ logger_class = JsonLogger
 accesslog = "-"  # stdout
 errorlog = "-"  # stderr
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
-# One JSON object a request. The path has no query string (%(U)s: query strings can carry tokens), and no client
-# address is logged: we never keep raw IPs. request_id is the X-Request-ID header the app sets on each response.
+# One JSON object a request. The path has no query string (%(U)s: query strings can carry tokens) and its token
+# segments redacted (/go/[redacted]/, JsonAtoms), and no client address is logged: we never keep raw IPs.
+# request_id is the X-Request-ID header the app sets on each response.
 access_log_format = (
     '{"time": "%(t)s", "request_id": "%({x-request-id}o)s", "method": "%(m)s", "path": "%(U)s", '
     '"status": %(s)s, "bytes": %(B)s, "duration_ms": %(M)s, "user_agent": "%(a)s"}'

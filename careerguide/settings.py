@@ -248,7 +248,10 @@ LOGGING = {
     "filters": {"request_id": {"()": "careerguide.logging.RequestIdFilter"}},
     "formatters": {
         "json": {"()": "careerguide.logging.JsonFormatter"},
-        "plain": {"format": "%(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "plain": {
+            "()": "careerguide.logging.PlainFormatter",
+            "format": "%(levelname)s %(name)s [%(request_id)s] %(message)s",
+        },
     },
     "handlers": {
         "console": {
