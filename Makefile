@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-browser run serve test test-browser audit lint format clean
+.PHONY: install install-browser run serve serve-prepare test test-browser audit lint format clean
 
 install: $(STAMP)
 
@@ -29,20 +29,28 @@ run: install
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 # Production settings on this machine: DEBUG off, hashed and compressed static files, gunicorn with the repo's
-# config. Plain HTTP on loopback, so no SSL redirect and no HSTS. The secret key comes from the environment, else
-# from var/secret_key, made once (var/ is git-ignored). DATABASE_URL and REDIS_URL pass through.
+# config. Plain HTTP on loopback, so no SSL redirect and no HSTS unless the environment asks for them (as `make
+# observatory` does, behind its TLS proxy). The secret key comes from the environment, else from var/secret_key,
+# made once (var/ is git-ignored). DATABASE_URL, REDIS_URL and DJANGO_TRUSTED_PROXIES pass through.
 SECRET_KEY_FILE := var/secret_key
-SERVE_ENV = DJANGO_DEBUG=0 DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost DJANGO_SECURE_SSL_REDIRECT=0 \
-	DJANGO_HSTS_SECONDS=0 DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat $(SECRET_KEY_FILE))}"
+SERVE_ENV = DJANGO_DEBUG=0 DJANGO_ALLOWED_HOSTS="$${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost}" \
+	DJANGO_SECURE_SSL_REDIRECT="$${DJANGO_SECURE_SSL_REDIRECT:-0}" DJANGO_HSTS_SECONDS="$${DJANGO_HSTS_SECONDS:-0}" \
+	DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat $(SECRET_KEY_FILE))}"
 
+# Two `make serve` at once (two ports, two terminals) would race: one collectstatic deletes and rewrites files the
+# other is compressing, both migrate an empty database, both may write the secret key. So the preparation runs
+# under one lock (flock, util-linux); the second waits, then finds everything done and each step is a no-op.
 serve: install
 	@mkdir -p var
+	@flock var/serve.lock $(MAKE) --no-print-directory serve-prepare
+	exec env $(SERVE_ENV) GUNICORN_BIND=$(HOST):$(PORT) $(VENV)/bin/gunicorn -c careerguide/gunicorn.conf.py careerguide.wsgi
+
+serve-prepare:
 	@test -n "$$DJANGO_SECRET_KEY" || test -s $(SECRET_KEY_FILE) || \
 		(umask 077 && $(PY) -c 'import secrets; print(secrets.token_urlsafe(50))' > $(SECRET_KEY_FILE))
 	$(SERVE_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
 	$(SERVE_ENV) $(PY) manage.py migrate --noinput
 	$(SERVE_ENV) $(PY) manage.py load_demo
-	exec env $(SERVE_ENV) GUNICORN_BIND=$(HOST):$(PORT) $(VENV)/bin/gunicorn -c careerguide/gunicorn.conf.py careerguide.wsgi
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
