@@ -5,21 +5,15 @@ import datetime as dt
 import io
 import json
 import logging
-import runpy
-from pathlib import Path
 
 import pytest
-from django.core.handlers.wsgi import WSGIHandler
 from django.urls import URLPattern, URLResolver, get_resolver
-from gunicorn.config import Config
-from gunicorn.http import wsgi
-from gunicorn.http.parser import RequestParser
 
 from careerguide.logging import JsonFormatter, redact_tokens
+from tests import through_gunicorn
 from tests.factories import OfferFactory, PartnerFactory
 
 pytestmark = pytest.mark.django_db
-BASE_DIR = Path(__file__).resolve().parent.parent
 REPORT_TOKEN = "Zr9kQh3pVt1sWx0yLm5nBc7dFg2hJk4lPq8rSt6uVw0"  # token_urlsafe(32) shape
 
 
@@ -75,23 +69,9 @@ def test_json_log_lines_carry_no_token_in_message_or_exception():
 
 def gunicorn_access_line(tmp_path, path, headers=()):
     """The access-log line gunicorn writes for one request through the app, with careerguide/gunicorn.conf.py."""
-    cfg = Config()
-    for name, value in runpy.run_path(str(BASE_DIR / "careerguide" / "gunicorn.conf.py")).items():
-        if name in cfg.settings:
-            cfg.set(name, value)
-    cfg.set("accesslog", str(tmp_path / "access.log"))
-    raw = f"GET {path} HTTP/1.1\r\nHost: testserver\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers) + "\r\n"
-    peer = ("127.0.0.1", 50000)
-    request = next(iter(RequestParser(cfg, [raw.encode("latin-1")], peer)))
-
-    class Socket:
-        def sendall(self, data):
-            pass
-
-    response, environ = wsgi.create(request, Socket(), peer, ("127.0.0.1", 8000), cfg)
-    body = WSGIHandler()(environ, response.start_response)
-    for chunk in body:
-        response.write(chunk)
+    cfg = through_gunicorn.gunicorn_config(accesslog=str(tmp_path / "access.log"))
+    request, response, environ = through_gunicorn.parse(cfg, "127.0.0.1", path, headers)
+    through_gunicorn.answer(environ, response)
     logger = cfg.logger_class(cfg)
     logger.access(response, request, environ, dt.timedelta(milliseconds=3))
     for handler in logger.access_log.handlers:

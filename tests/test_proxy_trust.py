@@ -6,13 +6,10 @@ from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
-from django.core.handlers.wsgi import WSGIHandler
 from django.urls import reverse
-from gunicorn.config import Config
-from gunicorn.http import wsgi
-from gunicorn.http.parser import RequestParser
 
 from careerguide.middleware import client_ip
+from tests import through_gunicorn
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 PROXY = "10.0.0.2"
@@ -124,23 +121,11 @@ def test_the_old_proxy_switch_says_what_replaced_it(monkeypatch):
 
 
 def gunicorn_environ(monkeypatch, peer, headers, trusted=None):
-    """The WSGI environ gunicorn builds from a request, with careerguide/gunicorn.conf.py as `make serve` loads it."""
     if trusted is None:
         monkeypatch.delenv("DJANGO_TRUSTED_PROXIES", raising=False)
     else:
         monkeypatch.setenv("DJANGO_TRUSTED_PROXIES", trusted)
-    cfg = Config()
-    for name, value in runpy.run_path(str(BASE_DIR / "careerguide" / "gunicorn.conf.py")).items():
-        if name in cfg.settings:
-            cfg.set(name, value)
-    raw = "GET /courses/ HTTP/1.1\r\nHost: testserver\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
-    request = next(iter(RequestParser(cfg, [(raw + "\r\n").encode()], (peer, 50000))))
-
-    class Socket:
-        def sendall(self, data):
-            pass
-
-    return wsgi.create(request, Socket(), (peer, 50000), ("127.0.0.1", 8000), cfg)[1]
+    return through_gunicorn.parse(through_gunicorn.gunicorn_config(), peer, "/courses/", headers.items())
 
 
 @pytest.mark.parametrize(
@@ -156,7 +141,7 @@ def gunicorn_environ(monkeypatch, peer, headers, trusted=None):
     ],
 )
 def test_gunicorn_takes_https_only_from_a_trusted_proxy(monkeypatch, trusted, peer, headers, scheme):
-    assert gunicorn_environ(monkeypatch, peer, headers, trusted)["wsgi.url_scheme"] == scheme
+    assert gunicorn_environ(monkeypatch, peer, headers, trusted)[2]["wsgi.url_scheme"] == scheme
 
 
 @pytest.mark.django_db
@@ -164,13 +149,10 @@ def test_a_client_claiming_https_directly_is_still_sent_to_https(monkeypatch, se
     settings.SECURE_SSL_REDIRECT = True
     settings.ALLOWED_HOSTS = ["testserver"]
     statuses = {}
-
-    def start_response(status, headers):
-        statuses[peer] = status
-
     for peer in (PROXY, "203.0.113.5"):
-        environ = gunicorn_environ(monkeypatch, peer, {"X-Forwarded-Proto": "https"}, trusted=PROXY)
-        b"".join(WSGIHandler()(environ, start_response))
+        _, response, environ = gunicorn_environ(monkeypatch, peer, {"X-Forwarded-Proto": "https"}, trusted=PROXY)
+        through_gunicorn.answer(environ, response)
+        statuses[peer] = response.status
 
     assert statuses[PROXY].startswith("200")
     assert statuses["203.0.113.5"].startswith("301")
