@@ -49,10 +49,10 @@ USER 10001:10001
 EXPOSE 8000
 
 # Healthy only when gunicorn answers 200, i.e. the database is reachable. http.client, not urllib: a redirect must
-# count as unhealthy, never be followed. The Host is the first allowed host (Django refuses others); the
-# X-Forwarded-Proto header keeps the SSL redirect away when DJANGO_BEHIND_PROXY=1. Assumes the default port 8000.
+# count as unhealthy, never be followed. The Host is the first allowed host (Django refuses others); /healthz is
+# exempt from the SSL redirect (SECURE_REDIRECT_EXEMPT). Assumes the default port 8000.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-    CMD ["python", "-c", "import http.client, os; host = (os.environ.get('DJANGO_ALLOWED_HOSTS') or 'localhost').split(',')[0].strip().lstrip('.').replace('*', 'localhost'); c = http.client.HTTPConnection('127.0.0.1', 8000, timeout=4); c.request('GET', '/healthz', headers={'Host': host, 'X-Forwarded-Proto': 'https', 'User-Agent': 'docker-healthcheck'}); raise SystemExit(c.getresponse().status != 200)"]
+    CMD ["python", "-c", "import http.client, os; host = (os.environ.get('DJANGO_ALLOWED_HOSTS') or 'localhost').split(',')[0].strip().lstrip('.').replace('*', 'localhost'); c = http.client.HTTPConnection('127.0.0.1', 8000, timeout=4); c.request('GET', '/healthz', headers={'Host': host, 'User-Agent': 'docker-healthcheck'}); raise SystemExit(c.getresponse().status != 200)"]
 
 # Migrations are not run here: run them once per release as a separate command (see the top of this file).
 CMD ["gunicorn", "-c", "careerguide/gunicorn.conf.py", "careerguide.wsgi"]

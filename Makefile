@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-browser run serve test test-browser audit lint format clean
+.PHONY: install install-browser run serve serve-prepare test test-browser audit observatory lint format clean
 
 install: $(STAMP)
 
@@ -29,20 +29,28 @@ run: install
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 # Production settings on this machine: DEBUG off, hashed and compressed static files, gunicorn with the repo's
-# config. Plain HTTP on loopback, so no SSL redirect and no HSTS. The secret key comes from the environment, else
-# from var/secret_key, made once (var/ is git-ignored). DATABASE_URL and REDIS_URL pass through.
+# config. Plain HTTP on loopback, so no SSL redirect and no HSTS unless the environment asks for them (as `make
+# observatory` does, behind its TLS proxy). The secret key comes from the environment, else from var/secret_key,
+# made once (var/ is git-ignored). DATABASE_URL, REDIS_URL and DJANGO_TRUSTED_PROXIES pass through.
 SECRET_KEY_FILE := var/secret_key
-SERVE_ENV = DJANGO_DEBUG=0 DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost DJANGO_SECURE_SSL_REDIRECT=0 \
-	DJANGO_HSTS_SECONDS=0 DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat $(SECRET_KEY_FILE))}"
+SERVE_ENV = DJANGO_DEBUG=0 DJANGO_ALLOWED_HOSTS="$${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost}" \
+	DJANGO_SECURE_SSL_REDIRECT="$${DJANGO_SECURE_SSL_REDIRECT:-0}" DJANGO_HSTS_SECONDS="$${DJANGO_HSTS_SECONDS:-0}" \
+	DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat $(SECRET_KEY_FILE))}"
 
+# Two `make serve` at once (two ports, two terminals) would race: one collectstatic deletes and rewrites files the
+# other is compressing, both migrate an empty database, both may write the secret key. So the preparation runs
+# under one lock (flock, util-linux); the second waits, then finds everything done and each step is a no-op.
 serve: install
 	@mkdir -p var
+	@flock var/serve.lock $(MAKE) --no-print-directory serve-prepare
+	exec env $(SERVE_ENV) GUNICORN_BIND=$(HOST):$(PORT) $(VENV)/bin/gunicorn -c careerguide/gunicorn.conf.py careerguide.wsgi
+
+serve-prepare:
 	@test -n "$$DJANGO_SECRET_KEY" || test -s $(SECRET_KEY_FILE) || \
 		(umask 077 && $(PY) -c 'import secrets; print(secrets.token_urlsafe(50))' > $(SECRET_KEY_FILE))
 	$(SERVE_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
 	$(SERVE_ENV) $(PY) manage.py migrate --noinput
 	$(SERVE_ENV) $(PY) manage.py load_demo
-	exec env $(SERVE_ENV) GUNICORN_BIND=$(HOST):$(PORT) $(VENV)/bin/gunicorn -c careerguide/gunicorn.conf.py careerguide.wsgi
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -76,6 +84,20 @@ $(LIGHTHOUSE):
 
 audit: install $(LIGHTHOUSE)
 	LIGHTHOUSE=$(LIGHTHOUSE) CHROME_PATH=/usr/bin/chromium $(PY) .ci/audit.py
+
+# The MDN HTTP Observatory scanner (npm) on the guide and the admin sign-in, with `make serve`'s settings behind nginx
+# terminating TLS on loopback, HSTS on and DJANGO_TRUSTED_PROXIES=127.0.0.1 (.ci/observatory.sh; needs nginx).
+# Installed without its install scripts: they download the Chromium HSTS preload list and CA bundles, which only
+# its hosted service uses; an empty preload list leaves the scan to the headers alone.
+OBSERVATORY_VERSION := 1.4.8
+OBSERVATORY := $(TOOLS)/node_modules/@mdn/mdn-http-observatory/src/scan.js
+
+$(OBSERVATORY):
+	npm install --silent --no-audit --no-fund --ignore-scripts --prefix $(TOOLS) @mdn/mdn-http-observatory@$(OBSERVATORY_VERSION)
+	echo '{}' > $(TOOLS)/node_modules/@mdn/mdn-http-observatory/conf/hsts-preload.json
+
+observatory: install $(OBSERVATORY)
+	SCANNER=$(OBSERVATORY) .ci/observatory.sh
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -11,7 +11,8 @@ import os
 
 from gunicorn.glogging import Logger, SafeAtoms
 
-from careerguide.logging import JsonFormatter  # gunicorn's own messages, formatted like the app's
+# gunicorn's own messages formatted like the app's, and the same token redaction on every access-log value
+from careerguide.logging import JsonFormatter, redact_tokens
 
 
 def _cpu_count() -> int:
@@ -54,20 +55,27 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 # image's user, and two servers on one host would replace each other's. Deploys restart the process instead.
 control_socket_disable = True
 
-# Which peers may tell gunicorn the request was HTTPS (X-Forwarded-Proto): the reverse proxy, from env only.
-# Django reads the same header only when DJANGO_BEHIND_PROXY=1 (settings.SECURE_PROXY_SSL_HEADER).
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+# Which peers may tell gunicorn the request was HTTPS: the proxies of DJANGO_TRUSTED_PROXIES, the list Django's
+# client_ip trusts for X-Forwarded-For (settings.py checks each entry); none by default, not even loopback (gunicorn's
+# own default trusts 127.0.0.1, so anything on the host could claim HTTPS). Django has no SECURE_PROXY_SSL_HEADER:
+# it takes the scheme gunicorn sets. Only X-Forwarded-Proto, the header the proxy overwrites: gunicorn's defaults
+# also read X-Forwarded-Ssl and X-Forwarded-Protocol, which a proxy such as nginx passes on from the client.
+forwarded_allow_ips = ",".join(
+    proxy.strip() for proxy in os.environ.get("DJANGO_TRUSTED_PROXIES", "").split(",") if proxy.strip()
+)
+secure_scheme_headers = {"X-FORWARDED-PROTO": "https"}
 
 
 class JsonAtoms(SafeAtoms):
-    """Access-log values escaped for a JSON string: quotes, backslashes and control characters (a decoded path
-    such as /%22%0A could otherwise break the line or forge another one)."""
+    """Access-log values without tokens (paths, referers: careerguide/logging.py), escaped for a JSON string:
+    quotes, backslashes and control characters (a decoded path such as /%22%0A could otherwise break the line or
+    forge another one). Redacted before escaping, so an escape cannot split a token."""
 
     def __init__(self, atoms):
         dict.__init__(self)
         for key, value in atoms.items():
             if isinstance(value, str):
-                value = json.dumps(value)[1:-1]
+                value = json.dumps(redact_tokens(value))[1:-1]
             elif value is None:
                 value = "null"
             self[key] = value
@@ -89,8 +97,9 @@ logger_class = JsonLogger
 accesslog = "-"  # stdout
 errorlog = "-"  # stderr
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
-# One JSON object a request. The path has no query string (%(U)s: query strings can carry tokens), and no client
-# address is logged: we never keep raw IPs. request_id is the X-Request-ID header the app sets on each response.
+# One JSON object a request. The path has no query string (%(U)s: query strings can carry tokens) and its token
+# segments redacted (/go/[redacted]/, JsonAtoms), and no client address is logged: we never keep raw IPs.
+# request_id is the X-Request-ID header the app sets on each response.
 access_log_format = (
     '{"time": "%(t)s", "request_id": "%({x-request-id}o)s", "method": "%(m)s", "path": "%(U)s", '
     '"status": %(s)s, "bytes": %(B)s, "duration_ms": %(M)s, "user_agent": "%(a)s"}'

@@ -4,8 +4,20 @@ import contextvars
 import datetime as dt
 import json
 import logging
+import re
 
 request_id_var = contextvars.ContextVar("request_id", default="")
+
+# Routes whose next path segment is a secret: a partner's report link, a partner-link token, a learner's plan
+# link. Anyone reading the logs could open or replay them. tests/test_log_redaction.py checks that every route
+# with a <token> is listed. None of them takes a secret in its query string.
+TOKEN_ROUTES = ("partners/report", "go", "plans")
+_TOKEN_SEGMENT = re.compile(rf"(/(?:{'|'.join(map(re.escape, TOKEN_ROUTES))})/)[^/\s]+", re.IGNORECASE)
+
+
+def redact_tokens(text: str) -> str:
+    """The text with the token segment of every token route replaced by [redacted]; used by every log line."""
+    return _TOKEN_SEGMENT.sub(r"\1[redacted]", text)
 
 
 class RequestIdFilter(logging.Filter):
@@ -22,8 +34,15 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "pid": record.process,  # which gunicorn worker
             "request_id": getattr(record, "request_id", ""),
-            "message": record.getMessage(),
+            "message": redact_tokens(record.getMessage()),
         }
         if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+            entry["exception"] = redact_tokens(self.formatException(record.exc_info))
         return json.dumps(entry, ensure_ascii=False)
+
+
+class PlainFormatter(logging.Formatter):
+    """Development's one-line text format, tokens redacted as in production."""
+
+    def format(self, record):
+        return redact_tokens(super().format(record))

@@ -29,18 +29,41 @@ PERMISSIONS_POLICY = ", ".join(
 def client_ip(request) -> str:
     """The learner's address, for rate limits and the daily visitor hash only; never stored.
 
-    Behind our proxy (DJANGO_BEHIND_PROXY) it is the last X-Forwarded-For entry, the one the proxy added:
-    earlier entries come from the client and can say anything. Never raises: junk gives "0.0.0.0".
+    The peer's address, unless the peer is one of settings.TRUSTED_PROXIES: then the right-most X-Forwarded-For
+    entry that is not a trusted proxy. Each proxy appends the address it was reached from, so everything left of
+    that entry was written by the client and can say anything. A proxy that appended something unreadable gives
+    its own address (the nearest hop we know), never an address the client chose. Never raises: a peer that is
+    no address gives "0.0.0.0".
     """
-    candidates = [request.META.get("REMOTE_ADDR", "")]
-    if settings.BEHIND_PROXY:
-        candidates.insert(0, request.META.get("HTTP_X_FORWARDED_FOR", "").rsplit(",", 1)[-1].strip())
-    for candidate in candidates:
-        try:
-            return str(ipaddress.ip_address(candidate))
-        except ValueError:
-            continue
-    return "0.0.0.0"
+    address = _ip_address(request.META.get("REMOTE_ADDR", ""))
+    if address is None:
+        return "0.0.0.0"
+    trusted = _networks(tuple(settings.TRUSTED_PROXIES))
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+    while _is_trusted(address, trusted) and forwarded:
+        hop = _ip_address(forwarded.pop())
+        if hop is None:
+            break
+        address = hop
+    return str(address)
+
+
+def _ip_address(text: str):
+    try:
+        address = ipaddress.ip_address(text.strip())
+    except ValueError:
+        return None
+    # A dual-stack socket reports IPv4 peers as ::ffff:a.b.c.d.
+    return getattr(address, "ipv4_mapped", None) or address
+
+
+def _is_trusted(address, networks) -> bool:
+    return any(address in network for network in networks)
+
+
+@functools.lru_cache(maxsize=8)
+def _networks(proxies: tuple[str, ...]) -> tuple:
+    return tuple(ipaddress.ip_network(proxy) for proxy in proxies)  # settings.py has checked each one
 
 
 class RequestIdMiddleware:

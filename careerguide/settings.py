@@ -5,6 +5,7 @@ Every variable has a safe development default except DJANGO_SECRET_KEY, which
 production (DJANGO_DEBUG=0) must provide.
 """
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -212,11 +213,24 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 
 # Production: HTTPS only. HSTS is a year with subdomains unless DJANGO_HSTS_SECONDS says otherwise (0 for
-# `make serve` on plain http). Behind a TLS-terminating proxy that sets X-Forwarded-Proto and X-Forwarded-For
-# (and strips what clients sent), set DJANGO_BEHIND_PROXY=1.
-BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY", False)
-if BEHIND_PROXY:
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# `make serve` on plain http).
+# The reverse proxies whose forwarded headers count: comma-separated addresses or networks, none by default.
+# Only a request whose peer is one of them may name the client (X-Forwarded-For, read by client_ip in
+# careerguide/middleware.py) or say it came over HTTPS (X-Forwarded-Proto, read by gunicorn, whose
+# forwarded_allow_ips is this same list). SECURE_PROXY_SSL_HEADER stays unset on purpose: Django would take the
+# header from any peer; gunicorn checks the peer and sets wsgi.url_scheme, which Django uses.
+TRUSTED_PROXIES = env_list("DJANGO_TRUSTED_PROXIES", "")
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy)  # strict, as gunicorn parses it: 10.0.0.1/24 is a typo for 10.0.0.0/24
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"DJANGO_TRUSTED_PROXIES: {_proxy!r} is not an IP address or network (e.g. 10.0.0.2 or 10.0.0.0/24)."
+        ) from None
+if env_bool("DJANGO_BEHIND_PROXY", False):
+    # It trusted X-Forwarded-For and X-Forwarded-Proto from any peer. Silently ignoring it would turn a proxied
+    # site into a redirect loop, so say what to set instead.
+    raise ImproperlyConfigured("DJANGO_BEHIND_PROXY is gone: set DJANGO_TRUSTED_PROXIES to your proxy's address(es).")
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_HTTPONLY = True  # nothing reads it from JavaScript: htmx only sends GETs
@@ -241,7 +255,10 @@ LOGGING = {
     "filters": {"request_id": {"()": "careerguide.logging.RequestIdFilter"}},
     "formatters": {
         "json": {"()": "careerguide.logging.JsonFormatter"},
-        "plain": {"format": "%(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "plain": {
+            "()": "careerguide.logging.PlainFormatter",
+            "format": "%(levelname)s %(name)s [%(request_id)s] %(message)s",
+        },
     },
     "handlers": {
         "console": {

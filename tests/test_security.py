@@ -81,14 +81,6 @@ def test_https_responses_get_hsts_and_secure_cookies_in_production(client, setti
     assert csrf["samesite"] == "Lax"
 
 
-def test_behind_the_proxy_https_is_recognised_from_the_forwarded_header(client, settings):
-    settings.SECURE_SSL_REDIRECT = True
-    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-
-    assert client.get(reverse("courses:list")).status_code == 301  # plain http: sent to https
-    assert client.get(reverse("courses:list"), headers={"X-Forwarded-Proto": "https"}).status_code == 200
-
-
 def test_health_check_reports_the_database(client):
     response = client.get(reverse("healthz"))
 
