@@ -15,12 +15,6 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 PROXY = "10.0.0.2"
 
 
-@pytest.fixture
-def one_rate_window(monkeypatch):
-    """Keep every request of a test in one rate-limit window: a slow run must not cross into the next."""
-    monkeypatch.setattr("django_ratelimit.core._get_window", lambda value, period: 4_000_000_000)
-
-
 @pytest.mark.django_db
 def test_a_client_reaching_the_server_directly_cannot_dodge_the_sign_in_limit(client, settings, one_rate_window):
     settings.TRUSTED_PROXIES = [PROXY]

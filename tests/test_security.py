@@ -101,12 +101,6 @@ def test_health_check_answers_503_when_the_database_is_away(client):
     assert "no-store" in response["Cache-Control"]
 
 
-@pytest.fixture
-def one_rate_window(monkeypatch):
-    """Keep every request of a test in one rate-limit window: a slow run must not cross into the next."""
-    monkeypatch.setattr("django_ratelimit.core._get_window", lambda value, period: 4_000_000_000)
-
-
 def test_admin_sign_in_is_rate_limited_per_client(client, one_rate_window):
     login = reverse("admin:login")
     answers = [client.post(login, {"username": "ada", "password": f"guess {n}"}).status_code for n in range(12)]
