@@ -6,6 +6,7 @@ there are. Each section is a title, columns and rows; the HTML tables and the CS
 """
 
 import csv
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -20,6 +21,9 @@ from courses.models import Click, Conversion, Partner
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366  # a year, leap day included
+# The dates a report may name: far wider than any click, far enough from the calendar's ends (years 1 and 9999)
+# that no date arithmetic or time-zone conversion overflows.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2199, 12, 31)
 TOP_ROWS = 50  # per-course and per-page tables: enough to act on, small enough to read
 PERIODS = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
 PERIOD_CHOICES = [("day", "Day"), ("week", "Week"), ("month", "Month")]
@@ -27,6 +31,7 @@ PERIOD_COLUMNS = {"day": "Day", "week": "Week starting", "month": "Month"}
 NO_REFERRER = "(no referring page)"
 # Spreadsheets run a cell starting with one of these as a formula; referrer paths and titles come from outside.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+SLUG = re.compile(r"[-a-zA-Z0-9_]{1,100}")  # Partner.slug's characters and length
 
 
 @dataclass(frozen=True)
@@ -62,7 +67,12 @@ class ReportRangeForm(forms.Form):
         data = super().clean()
         fallback = default_range()
         end = data.get("end") or fallback.end
-        start = data.get("start") or end - timedelta(days=DEFAULT_DAYS - 1)
+        start = data.get("start")
+        if not all(FIRST_DAY <= day <= LAST_DAY for day in (start or end, end)):
+            # Checked before any arithmetic: the day after 9999-12-31, or 0001-01-01 00:00 in Berlin in UTC, overflow.
+            self.add_error(None, f"Reports cover {FIRST_DAY.year} to {LAST_DAY.year}, so the last 30 days are shown.")
+            start, end = fallback.start, fallback.end
+        start = start or end - timedelta(days=DEFAULT_DAYS - 1)
         if end < start:
             self.add_error(None, "The end date is before the start date, so the last 30 days are shown.")
             start, end = fallback.start, fallback.end
@@ -78,8 +88,17 @@ class ReportRangeForm(forms.Form):
         return ReportRange(start=data["start"], end=data["end"], period=data["period"])
 
 
+class PartnerSlugField(forms.ModelChoiceField):
+    """Looks up only what could be a slug: a NUL byte would reach PostgreSQL, which refuses it in text (a 500)."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and not SLUG.fullmatch(str(value)):
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
 class AdminReportForm(ReportRangeForm):
-    partner = forms.ModelChoiceField(
+    partner = PartnerSlugField(
         queryset=Partner.objects.all(), to_field_name="slug", required=False, empty_label="All partners"
     )
 
