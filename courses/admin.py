@@ -150,8 +150,8 @@ class DateDrillDownChangeList(ChangeList):
 
 @admin.register(Click)
 class ClickAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "offer", "referrer_path", "is_bot"]
-    list_filter = ["is_bot", "offer__partner"]
+    list_display = ["created_at", "offer", "referrer_path", "is_bot", "excluded_reason"]
+    list_filter = ["is_bot", "excluded_reason", "offer__partner"]
     list_select_related = ["offer__course", "offer__partner"]
     date_hierarchy = "created_at"
     show_full_result_count = False  # counting millions of clicks for every page view is not worth it
