@@ -137,8 +137,9 @@ DEFINITIONS = [
     ),
     (
         "Over limit",
-        f"Clicks from one client address beyond {counting.CLIENT_LIMIT} within {counting.CLIENT_WINDOW // 60} "
-        "minutes of its first: redirected, not counted.",
+        f"Clicks from one client address beyond {counting.CLIENT_LIMIT} within "
+        f"{'an hour' if counting.CLIENT_WINDOW == 3600 else f'{counting.CLIENT_WINDOW // 60} minutes'} of its "
+        "first: redirected, not counted.",
     ),
     ("Counted clicks", "Raw clicks less bots, repeats and clicks over the limit: what a partner pays for."),
     (
