@@ -476,7 +476,7 @@ def main():
         from django.core.management import call_command
         from django.db import connection
 
-        from courses.tracking import BOT_USER_AGENT
+        from courses.counting import is_bot_agent
 
         call_command("migrate", verbosity=0)
         cache.clear()  # FLUSHDB on the bench's own Redis database
@@ -484,7 +484,7 @@ def main():
         with connection.cursor() as cursor:
             cursor.execute("SHOW server_version")
             pg_version = cursor.fetchone()[0].split()[0]
-        agent = "a bot" if BOT_USER_AGENT.search(HEADERS["User-Agent"]) else "a human"
+        agent = "a bot" if is_bot_agent(HEADERS["User-Agent"]) else "a human"
         print(f"gunicorn {args.workers} sync workers, PostgreSQL {pg_version}, Redis {REDIS_URL}, "
               f"{os.cpu_count()} cores; {args.clicks} clicks at {args.concurrency} concurrent over {len(tokens)} "
               f"offers; the browser User-Agent counts as {agent}", flush=True)  # fmt: skip

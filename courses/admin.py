@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
 from django.db import models
 from django.urls import path
 from django.utils.html import format_html
@@ -133,13 +135,29 @@ class OfferAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
+class DateDrillDownChangeList(ChangeList):
+    """Django's changelist, with a drill-down to the calendar's last day (?created_at__year=9999&…month=12) answered
+    like any other bad filter (the list with an error note) instead of a 500: Django bounds the range with the
+    day after, which overflows.
+    """
+
+    def get_filters(self, request):
+        try:
+            return super().get_filters(request)
+        except OverflowError as error:
+            raise IncorrectLookupParameters(error) from error
+
+
 @admin.register(Click)
 class ClickAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "offer", "referrer_path", "is_bot"]
-    list_filter = ["is_bot", "offer__partner"]
+    list_display = ["created_at", "offer", "referrer_path", "is_bot", "excluded_reason"]
+    list_filter = ["is_bot", "excluded_reason", "offer__partner"]
     list_select_related = ["offer__course", "offer__partner"]
     date_hierarchy = "created_at"
     show_full_result_count = False  # counting millions of clicks for every page view is not worth it
+
+    def get_changelist(self, request, **kwargs):
+        return DateDrillDownChangeList
 
     def has_add_permission(self, request):
         return False
@@ -154,6 +172,9 @@ class ConversionAdmin(admin.ModelAdmin):
     list_filter = ["partner"]
     search_fields = ["order_id", "click_uuid"]
     date_hierarchy = "created_at"
+
+    def get_changelist(self, request, **kwargs):
+        return DateDrillDownChangeList
 
     def has_add_permission(self, request):
         return False

@@ -6,6 +6,7 @@ there are. Each section is a title, columns and rows; the HTML tables and the CS
 """
 
 import csv
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -16,10 +17,14 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 from django.utils import timezone
 
+from courses import counting
 from courses.models import Click, Conversion, Partner
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366  # a year, leap day included
+# The dates a report may name: far wider than any click, far enough from the calendar's ends (years 1 and 9999)
+# that no date arithmetic or time-zone conversion overflows.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2199, 12, 31)
 TOP_ROWS = 50  # per-course and per-page tables: enough to act on, small enough to read
 PERIODS = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
 PERIOD_CHOICES = [("day", "Day"), ("week", "Week"), ("month", "Month")]
@@ -27,6 +32,7 @@ PERIOD_COLUMNS = {"day": "Day", "week": "Week starting", "month": "Month"}
 NO_REFERRER = "(no referring page)"
 # Spreadsheets run a cell starting with one of these as a formula; referrer paths and titles come from outside.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+SLUG = re.compile(r"[-a-zA-Z0-9_]{1,100}")  # Partner.slug's characters and length
 
 
 @dataclass(frozen=True)
@@ -62,7 +68,12 @@ class ReportRangeForm(forms.Form):
         data = super().clean()
         fallback = default_range()
         end = data.get("end") or fallback.end
-        start = data.get("start") or end - timedelta(days=DEFAULT_DAYS - 1)
+        start = data.get("start")
+        if not all(FIRST_DAY <= day <= LAST_DAY for day in (start or end, end)):
+            # Checked before any arithmetic: the day after 9999-12-31, or 0001-01-01 00:00 in Berlin in UTC, overflow.
+            self.add_error(None, f"Reports cover {FIRST_DAY.year} to {LAST_DAY.year}, so the last 30 days are shown.")
+            start, end = fallback.start, fallback.end
+        start = start or end - timedelta(days=DEFAULT_DAYS - 1)
         if end < start:
             self.add_error(None, "The end date is before the start date, so the last 30 days are shown.")
             start, end = fallback.start, fallback.end
@@ -78,8 +89,17 @@ class ReportRangeForm(forms.Form):
         return ReportRange(start=data["start"], end=data["end"], period=data["period"])
 
 
+class PartnerSlugField(forms.ModelChoiceField):
+    """Looks up only what could be a slug: a NUL byte would reach PostgreSQL, which refuses it in text (a 500)."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and not SLUG.fullmatch(str(value)):
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
 class AdminReportForm(ReportRangeForm):
-    partner = forms.ModelChoiceField(
+    partner = PartnerSlugField(
         queryset=Partner.objects.all(), to_field_name="slug", required=False, empty_label="All partners"
     )
 
@@ -101,10 +121,44 @@ class Section:
         return [[cell_text(cell) for cell in row] for row in self.rows]
 
 
+# What each column means, on every report page and in docs/partner-reports.md. Raw = counted + bots + repeats +
+# over limit, for every row (tests/courses/test_click_counting.py).
+DEFINITIONS = [
+    ("Raw clicks", "Every request for the partner link that we redirected and recorded, from people and machines."),
+    (
+        "Bots",
+        "Raw clicks from crawlers, link previews of chat and mail apps, HTTP libraries, monitoring tools, and "
+        "browsers fetching the link ahead of a click (prefetch), known by their User-Agent or headers.",
+    ),
+    (
+        "Repeats",
+        f"Further clicks by the same visitor on the same offer within {counting.REPEAT_WINDOW // 60} minutes of "
+        "the one that was counted.",
+    ),
+    (
+        "Over limit",
+        f"Clicks from one client address beyond {counting.CLIENT_LIMIT} within "
+        f"{'an hour' if counting.CLIENT_WINDOW == 3600 else f'{counting.CLIENT_WINDOW // 60} minutes'} of its "
+        "first: redirected, not counted.",
+    ),
+    ("Counted clicks", "Raw clicks less bots, repeats and clicks over the limit: what a partner pays for."),
+    (
+        "Unique visitors",
+        "Distinct client addresses (an IPv6 address by its /64) among counted clicks, per day: a visitor back "
+        "on another day counts again in a week or a month; people sharing one address count as one, and a "
+        "changed User-Agent makes no new visitor.",
+    ),
+    ("Conversions", "Sales the partner reported in the period, on the day it reported them."),
+    ("Commission", "The commission on those sales, one amount per currency."),
+    ("Conversion rate (%)", "Conversions per 100 counted clicks."),
+]
+
+
 @dataclass(frozen=True)
 class Report:
     range: ReportRange
     sections: list[Section]
+    definitions: list[tuple[str, str]] = field(default_factory=lambda: DEFINITIONS)
 
     def section(self, slug: str) -> Section:
         return next(section for section in self.sections if section.slug == slug)
@@ -152,11 +206,19 @@ def safe_csv_cell(text: str) -> str:
     return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 
-def _human_and_bot_counts() -> dict:
+def _click_counts() -> dict:
+    """Each click falls in exactly one of counted, bots, repeats and over limit (courses/counting.py)."""
+    person = Q(is_bot=False)
     return {
-        "human_clicks": Count("pk", filter=Q(is_bot=False)),
+        "raw_clicks": Count("pk"),
+        "counted_clicks": Count("pk", filter=person & Q(excluded_reason=Click.Excluded.COUNTED)),
         "bot_clicks": Count("pk", filter=Q(is_bot=True)),
+        "repeat_clicks": Count("pk", filter=person & Q(excluded_reason=Click.Excluded.REPEAT)),
+        "over_limit_clicks": Count("pk", filter=person & Q(excluded_reason=Click.Excluded.OVER_LIMIT)),
     }
+
+
+CLICK_COUNTS = ("raw_clicks", "counted_clicks", "bot_clicks", "repeat_clicks", "over_limit_clicks")
 
 
 def _by_period(clicks: QuerySet, conversions: QuerySet, period: str) -> Section:
@@ -165,9 +227,11 @@ def _by_period(clicks: QuerySet, conversions: QuerySet, period: str) -> Section:
     click_rows = (
         clicks.values(partner_name=F("offer__partner__name"), period=trunc("created_at", tzinfo=tzinfo))
         .annotate(
-            **_human_and_bot_counts(),
+            **_click_counts(),
             # The visitor hash changes daily: someone back on another day counts again in a week or a month.
-            unique_visitors=Count("visitor_hash", distinct=True, filter=Q(is_bot=False)),
+            unique_visitors=Count(
+                "visitor_hash", distinct=True, filter=Q(is_bot=False, excluded_reason=Click.Excluded.COUNTED)
+            ),
         )
         .order_by()
     )
@@ -176,13 +240,11 @@ def _by_period(clicks: QuerySet, conversions: QuerySet, period: str) -> Section:
         .annotate(conversions=Count("pk"), total_commission=Sum("commission"))
         .order_by()
     )
-    figures = defaultdict(lambda: {"human_clicks": 0, "bot_clicks": 0, "unique_visitors": 0, "conversions": 0})
+    figures = defaultdict(lambda: dict.fromkeys((*CLICK_COUNTS, "unique_visitors", "conversions"), 0))
     commission = defaultdict(dict)
     for row in click_rows:
         key = (row["partner_name"], _day(row["period"]))
-        figures[key].update(
-            human_clicks=row["human_clicks"], bot_clicks=row["bot_clicks"], unique_visitors=row["unique_visitors"]
-        )
+        figures[key].update({name: row[name] for name in (*CLICK_COUNTS, "unique_visitors")})
     for row in sale_rows:
         key = (row["partner_name"], _day(row["period"]))
         figures[key]["conversions"] += row["conversions"]
@@ -191,22 +253,22 @@ def _by_period(clicks: QuerySet, conversions: QuerySet, period: str) -> Section:
         (
             partner_name,
             _period_label(day, period),
-            counts["human_clicks"],
-            counts["bot_clicks"],
+            *(counts[name] for name in CLICK_COUNTS),
             counts["unique_visitors"],
             counts["conversions"],
             money(commission[(partner_name, day)]),
-            percentage(counts["conversions"], counts["human_clicks"]),
+            percentage(counts["conversions"], counts["counted_clicks"]),
         )
         for (partner_name, day), counts in sorted(figures.items())
     ]
     columns = (
-        "Partner", PERIOD_COLUMNS[period], "Clicks", "Bot clicks", "Unique visitors",
-        "Conversions", "Commission", "Conversion rate (%)",
+        "Partner", PERIOD_COLUMNS[period], "Raw clicks", "Counted clicks", "Bots", "Repeats", "Over limit",
+        "Unique visitors", "Conversions", "Commission", "Conversion rate (%)",
     )  # fmt: skip
     note = (
-        "Clicks and unique visitors leave out bots and prefetches. Conversions count on the day the partner "
-        "reported them, which may be after the click; the rate is conversions per 100 clicks."
+        "Raw clicks = counted clicks + bots + repeats + over limit. Unique visitors are among counted clicks. "
+        "Conversions count on the day the partner reported them, which may be after the click; the rate is "
+        "conversions per 100 counted clicks."
     )
     return Section("by-period", "Clicks and conversions by partner", columns, rows, note)
 
@@ -214,8 +276,8 @@ def _by_period(clicks: QuerySet, conversions: QuerySet, period: str) -> Section:
 def _by_course(clicks: QuerySet, conversions: QuerySet) -> Section:
     top = list(
         clicks.values(course_id=F("offer__course_id"), title=F("offer__course__title"))
-        .annotate(**_human_and_bot_counts())
-        .order_by("-human_clicks", "title", "course_id")[:TOP_ROWS]
+        .annotate(**_click_counts())
+        .order_by("-counted_clicks", "-raw_clicks", "title", "course_id")[:TOP_ROWS]
     )
     sales = (
         conversions.filter(click__offer__course_id__in=[row["course_id"] for row in top])
@@ -230,35 +292,36 @@ def _by_course(clicks: QuerySet, conversions: QuerySet) -> Section:
     rows = [
         (
             row["title"],
-            row["human_clicks"],
-            row["bot_clicks"],
+            row["raw_clicks"],
+            row["counted_clicks"],
             counts[row["course_id"]],
             money(commission[row["course_id"]]),
         )
         for row in top
     ]
-    columns = ("Course", "Clicks", "Bot clicks", "Conversions", "Commission")
+    columns = ("Course", "Raw clicks", "Counted clicks", "Conversions", "Commission")
     note = "Conversions here are those reported in the range for a click on the course, whenever the click was."
-    return Section("by-course", f"Top {TOP_ROWS} courses by clicks", columns, rows, note)
+    return Section("by-course", f"Top {TOP_ROWS} courses by counted clicks", columns, rows, note)
 
 
 def _by_page(clicks: QuerySet) -> Section:
     top = (
         clicks.values("referrer_path")
-        .annotate(**_human_and_bot_counts())
-        .order_by("-human_clicks", "referrer_path")[:TOP_ROWS]
+        .annotate(**_click_counts())
+        .order_by("-counted_clicks", "-raw_clicks", "referrer_path")[:TOP_ROWS]
     )
-    rows = [(row["referrer_path"] or NO_REFERRER, row["human_clicks"], row["bot_clicks"]) for row in top]
-    return Section("by-page", f"Top {TOP_ROWS} referring pages by clicks", ("Page", "Clicks", "Bot clicks"), rows)
+    rows = [(row["referrer_path"] or NO_REFERRER, row["raw_clicks"], row["counted_clicks"]) for row in top]
+    columns = ("Page", "Raw clicks", "Counted clicks")
+    return Section("by-page", f"Top {TOP_ROWS} referring pages by counted clicks", columns, rows)
 
 
 def _reconciliation(by_period: Section, conversions: QuerySet) -> Section:
     """Conversions against the clicks that should explain them. Orphans are conversions whose click we
     never recorded or have since deleted: many of them mean lost clicks or a partner misreporting ids.
     """
-    human_clicks = defaultdict(int)
-    for partner_name, _period, clicks, *_rest in by_period.rows:  # already aggregated: one row per period
-        human_clicks[partner_name] += clicks
+    counted_clicks = defaultdict(int)
+    for partner_name, _period, _raw, counted, *_rest in by_period.rows:  # already aggregated: one row per period
+        counted_clicks[partner_name] += counted
     matched = (
         conversions.values(partner_name=F("partner__name"))
         .annotate(
@@ -269,7 +332,8 @@ def _reconciliation(by_period: Section, conversions: QuerySet) -> Section:
         .order_by()
     )
     figures = {
-        name: {"clicks": clicks, "conversions": 0, "matched": 0, "orphans": 0} for name, clicks in human_clicks.items()
+        name: {"clicks": clicks, "conversions": 0, "matched": 0, "orphans": 0}
+        for name, clicks in counted_clicks.items()
     }
     for row in matched:
         figures.setdefault(row["partner_name"], {"clicks": 0})
@@ -291,7 +355,10 @@ def _reconciliation(by_period: Section, conversions: QuerySet) -> Section:
         )
         for name, line in lines
     ]
-    columns = ("Partner", "Clicks", "Conversions", "Matched to a click", "Orphan conversions", "Conversions per click")
+    columns = (
+        "Partner", "Counted clicks", "Conversions", "Matched to a click", "Orphan conversions",
+        "Conversions per counted click",
+    )  # fmt: skip
     note = "Orphan conversions are sales a partner reported for a click we have no record of."
     return Section("reconciliation", "Reconciliation", columns, rows, note)
 

@@ -8,14 +8,11 @@ unique in the database, so replaying a spool twice, or a spool that was half rep
 The offer a token names is cached, so a learner can be redirected while the database is away.
 """
 
-import datetime as dt
 import fcntl
 import hashlib
-import hmac
 import json
 import logging
 import os
-import re
 import time
 import uuid
 from pathlib import Path
@@ -26,19 +23,13 @@ from django.core.cache import cache
 from django.db import DatabaseError
 from django.utils import timezone
 
-from careerguide.middleware import client_ip
+from courses import counting
 from courses.models import Click, Offer
 
 logger = logging.getLogger(__name__)
 
 OFFER_CACHE_TIMEOUT = 24 * 3600
 STALE_CLAIM_SECONDS = 60
-# Crawlers, link previewers and HTTP libraries: their clicks are kept, marked as bots, never paid for.
-BOT_USER_AGENT = re.compile(
-    r"bot|crawl|spider|slurp|archiver|facebookexternalhit|embedly|preview|headless|lighthouse|"
-    r"curl|wget|python-requests|python-urllib|httpx|aiohttp|go-http-client|java/|okhttp|libwww|scrapy|^$",
-    re.IGNORECASE,
-)
 
 
 # -- the offer behind a token ---------------------------------------------------------------------------
@@ -75,25 +66,6 @@ def forget_changed_offers(sender, instance, **kwargs) -> None:
 # -- who clicked ---------------------------------------------------------------------------------------
 
 
-def is_prefetch(request) -> bool:
-    purpose = request.headers.get("Sec-Purpose", "") + request.headers.get("Purpose", "")
-    return "prefetch" in purpose.lower() or "prerender" in purpose.lower()
-
-
-def is_bot(request) -> bool:
-    return bool(BOT_USER_AGENT.search(request.headers.get("User-Agent", "")[:500])) or is_prefetch(request)
-
-
-def visitor_hash(request, *, day: dt.date | None = None) -> str:
-    """HMAC of address and user agent under a key derived for the day: the same visitor hashes the same
-    within a day (unique visitors), and cannot be followed from one day to the next or reversed to an IP.
-    """
-    day = day or timezone.now().date()
-    day_key = hmac.new(settings.SECRET_KEY.encode(), f"visitor:{day.isoformat()}".encode(), hashlib.sha256).digest()
-    who = f"{client_ip(request)}|{request.headers.get('User-Agent', '')[:500]}"
-    return hmac.new(day_key, who.encode(), hashlib.sha256).hexdigest()
-
-
 def referrer_path(request) -> str:
     """The path of the page on this site the learner came from; nothing for other sites."""
     referer = request.headers.get("Referer", "")
@@ -115,9 +87,11 @@ def record_click(offer: Offer, request, click_id: uuid.UUID) -> None:
         "click_id": str(click_id),
         "created_at": timezone.now().isoformat(),
         "referrer_path": referrer_path(request),
-        "visitor_hash": visitor_hash(request),
-        "is_bot": is_bot(request),
+        "visitor_hash": counting.visitor_hash(request, day=timezone.now().date()),
+        "is_bot": counting.is_bot(request),
     }
+    # Classified now, so that a spooled click keeps its class (courses/counting.py).
+    fields["excluded_reason"] = "" if fields["is_bot"] else counting.excluded_reason(request, offer.pk)
     try:
         Click.objects.create(**fields)
     except DatabaseError:

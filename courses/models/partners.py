@@ -180,10 +180,24 @@ class Offer(models.Model):
             raise ValidationError({"url": f"The destination must be on one of {self.partner}'s allowed hosts."})
 
 
+class ClickQuerySet(models.QuerySet):
+    def counted(self):
+        """Clicks a partner pays for: people's, not repeats, not over a client's limit (courses/counting.py)."""
+        return self.filter(is_bot=False, excluded_reason="")
+
+
 class Click(models.Model):
-    """One learner following one partner link. No raw IP address is ever stored: `visitor_hash` is an HMAC
-    of address and user agent under a key that changes daily, enough to count unique visitors per day.
+    """One request for one partner link, whoever sent it. No raw IP address is ever stored: `visitor_hash` is an
+    HMAC of the client's address under a key that changes daily, enough to count unique visitors per day.
+
+    Every click is kept; which ones count is decided when it is recorded (courses/counting.py): none by a bot,
+    and of people's, none that is a repeat or over its client's limit. Raw = counted + bots + repeats + over limit.
     """
+
+    class Excluded(models.TextChoices):
+        COUNTED = "", "counted"
+        REPEAT = "repeat", "repeat within 30 minutes"
+        OVER_LIMIT = "over_limit", "client over its limit"
 
     offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="clicks")
     click_id = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
@@ -191,6 +205,16 @@ class Click(models.Model):
     referrer_path = models.CharField("came from", max_length=300, blank=True)
     visitor_hash = models.CharField(max_length=64)
     is_bot = models.BooleanField(default=False)
+    excluded_reason = models.CharField(
+        "not counted because",
+        max_length=10,
+        choices=Excluded.choices,
+        blank=True,
+        default="",
+        help_text="For people's clicks only: a bot's click is never counted, whatever this says.",
+    )
+
+    objects = ClickQuerySet.as_manager()
 
     class Meta:
         indexes = [models.Index(fields=["offer", "created_at"])]

@@ -48,16 +48,27 @@ def skillshop():
 
 @pytest.fixture
 def march(learnly, skillshop):
-    """Learnly: 5 human clicks and 1 bot in March, 3 conversions (one orphan); Skillshop: 2 clicks, 2 sales."""
+    """Learnly in March: 7 raw clicks, 4 counted, 1 bot, 1 repeat, 1 over the limit, 3 conversions (one an
+    orphan); Skillshop: 2 clicks, both counted, 2 sales.
+    """
     python = OfferFactory(partner=learnly, course=CourseFactory(title="Python Basics"))
     sql = OfferFactory(partner=learnly, course=CourseFactory(title="SQL for Analysts"))
     kotlin = OfferFactory(partner=skillshop, course=CourseFactory(title="Kotlin for Spies"))
 
     first = ClickFactory(offer=python, created_at=at(3, 10), visitor_hash="v1", referrer_path="/guides/backend/")
-    ClickFactory(offer=python, created_at=at(3, 12), visitor_hash="v1", referrer_path="/guides/backend/")
+    ClickFactory(
+        offer=python,
+        created_at=at(3, 10, 20),
+        visitor_hash="v1",
+        referrer_path="/guides/backend/",
+        excluded_reason="repeat",
+    )
     ClickFactory(offer=python, created_at=at(3, 13), visitor_hash="bot", referrer_path="/courses/", is_bot=True)
     later = ClickFactory(offer=python, created_at=at(10, 9), visitor_hash="v2", referrer_path="/courses/")
     sold = ClickFactory(offer=sql, created_at=at(10, 11), visitor_hash="v3", referrer_path="/courses/")
+    ClickFactory(
+        offer=sql, created_at=at(10, 11, 5), visitor_hash="v9", referrer_path="/courses/", excluded_reason="over_limit"
+    )
     ClickFactory(offer=sql, created_at=at(31, 23, 30), visitor_hash="v4", referrer_path="")
     # Outside March: one second before it starts, and the first instant after it ends.
     ClickFactory(offer=python, created_at=datetime(2025, 2, 28, 23, 59, 59, tzinfo=UTC), referrer_path="/x/")
@@ -106,12 +117,13 @@ def test_partner_manager_reads_clicks_visitors_conversions_and_rate_per_day(part
     response = partner_manager_client.get(reverse(ADMIN_REPORT), MARCH)
 
     assert response.status_code == 200
+    # Partner, day, raw, counted, bots, repeats, over limit, unique visitors, conversions, commission, rate.
     assert report_for(response)["by-period"] == [
-        ("Learnly", "2025-03-03", 2, 1, 1, 0, None, Decimal("0.0")),
-        ("Learnly", "2025-03-04", 0, 0, 0, 1, "5.00 USD", None),
-        ("Learnly", "2025-03-10", 2, 0, 2, 2, "10.00 USD", Decimal("100.0")),
-        ("Learnly", "2025-03-31", 1, 0, 1, 0, None, Decimal("0.0")),
-        ("Skillshop", "2025-03-05", 2, 0, 2, 2, "4.00 EUR + 1.00 USD", Decimal("100.0")),
+        ("Learnly", "2025-03-03", 3, 1, 1, 1, 0, 1, 0, None, Decimal("0.0")),
+        ("Learnly", "2025-03-04", 0, 0, 0, 0, 0, 0, 1, "5.00 USD", None),
+        ("Learnly", "2025-03-10", 3, 2, 0, 0, 1, 2, 2, "10.00 USD", Decimal("100.0")),
+        ("Learnly", "2025-03-31", 1, 1, 0, 0, 0, 1, 0, None, Decimal("0.0")),
+        ("Skillshop", "2025-03-05", 2, 2, 0, 0, 0, 2, 2, "4.00 EUR + 1.00 USD", Decimal("100.0")),
     ]
     assertContains(response, "<td>4.00 EUR + 1.00 USD</td>", html=True)
 
@@ -122,30 +134,30 @@ def test_weeks_start_on_monday_and_months_count_each_visitor_once(partner_manage
     months = report_for(partner_manager_client.get(reverse(ADMIN_REPORT), MARCH | {"period": "month"}))
 
     assert weeks["by-period"][:3] == [
-        ("Learnly", "2025-03-03", 2, 1, 1, 1, "5.00 USD", Decimal("50.0")),
-        ("Learnly", "2025-03-10", 2, 0, 2, 2, "10.00 USD", Decimal("100.0")),
-        ("Learnly", "2025-03-31", 1, 0, 1, 0, None, Decimal("0.0")),
+        ("Learnly", "2025-03-03", 3, 1, 1, 1, 0, 1, 1, "5.00 USD", Decimal("100.0")),
+        ("Learnly", "2025-03-10", 3, 2, 0, 0, 1, 2, 2, "10.00 USD", Decimal("100.0")),
+        ("Learnly", "2025-03-31", 1, 1, 0, 0, 0, 1, 0, None, Decimal("0.0")),
     ]
     assert months["by-period"] == [
-        ("Learnly", "2025-03", 5, 1, 4, 3, "15.00 USD", Decimal("60.0")),
-        ("Skillshop", "2025-03", 2, 0, 2, 2, "4.00 EUR + 1.00 USD", Decimal("100.0")),
+        ("Learnly", "2025-03", 7, 4, 1, 1, 1, 4, 3, "15.00 USD", Decimal("75.0")),
+        ("Skillshop", "2025-03", 2, 2, 0, 0, 0, 2, 2, "4.00 EUR + 1.00 USD", Decimal("100.0")),
     ]
 
 
 @pytest.mark.usefixtures("march")
-def test_courses_and_referring_pages_are_ranked_by_human_clicks(partner_manager_client):
+def test_courses_and_referring_pages_are_ranked_by_counted_then_raw_clicks(partner_manager_client):
     report = report_for(partner_manager_client.get(reverse(ADMIN_REPORT), MARCH))
 
     assert report["by-course"] == [
-        ("Python Basics", 3, 1, 1, "5.00 USD"),
-        ("Kotlin for Spies", 2, 0, 2, "4.00 EUR + 1.00 USD"),
-        ("SQL for Analysts", 2, 0, 1, "7.50 USD"),
+        ("Python Basics", 4, 2, 1, "5.00 USD"),
+        ("SQL for Analysts", 3, 2, 1, "7.50 USD"),
+        ("Kotlin for Spies", 2, 2, 2, "4.00 EUR + 1.00 USD"),
     ]
     assert report["by-page"] == [
-        ("/courses/", 2, 1),
-        ("/guides/android/", 2, 0),
-        ("/guides/backend/", 2, 0),
-        ("(no referring page)", 1, 0),
+        ("/courses/", 4, 2),
+        ("/guides/android/", 2, 2),
+        ("/guides/backend/", 2, 1),
+        ("(no referring page)", 1, 1),
     ]
 
 
@@ -154,9 +166,9 @@ def test_reconciliation_counts_orphan_conversions_and_conversions_per_click(part
     report = report_for(partner_manager_client.get(reverse(ADMIN_REPORT), MARCH))
 
     assert report["reconciliation"] == [
-        ("Learnly", 5, 3, 2, 1, Decimal("0.600")),
+        ("Learnly", 4, 3, 2, 1, Decimal("0.750")),
         ("Skillshop", 2, 2, 2, 0, Decimal("1.000")),
-        ("All partners", 7, 5, 4, 1, Decimal("0.714")),
+        ("All partners", 6, 5, 4, 1, Decimal("0.833")),
     ]
 
 
@@ -176,7 +188,7 @@ def test_range_ends_at_midnight_in_the_site_time_zone(settings, learnly):
 
     report = build_report(report_range=ReportRange(date(2025, 3, 1), date(2025, 3, 31), "day"), partner=learnly)
 
-    assert report.section("by-period").rows == [("Learnly", "2025-03-31", 1, 0, 1, 0, None, Decimal("0.0"))]
+    assert report.section("by-period").rows == [("Learnly", "2025-03-31", 1, 1, 0, 0, 0, 1, 0, None, Decimal("0.0"))]
 
 
 # -- who may read them --------------------------------------------------------------------------------
@@ -213,7 +225,7 @@ def test_partner_token_page_shows_only_that_partners_figures(client, learnly):
     assertNotContains(response, "Kotlin for Spies")
     assertNotContains(response, "/guides/android/")
     assertNotContains(response, "Skillshop")
-    assert report_for(response)["reconciliation"] == [("Learnly", 5, 3, 2, 1, Decimal("0.600"))]
+    assert report_for(response)["reconciliation"] == [("Learnly", 4, 3, 2, 1, Decimal("0.750"))]
 
 
 def test_partner_token_page_is_private(client, learnly):

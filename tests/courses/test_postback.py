@@ -132,3 +132,37 @@ def test_a_partner_cannot_claim_another_partners_click(click):
 def test_unknown_partner_and_wrong_method_are_refused(click):
     assert post(sale(click), slug="nobody").status_code == 404
     assert Client().get(reverse("courses:postback", args=["learnly"])).status_code == 405
+
+
+# -- bodies over the limit ----------------------------------------------------------------------------
+
+
+def test_a_signed_body_over_the_limit_is_refused_as_too_large_not_as_forged(click):
+    body = json.dumps(sale(click, note="x" * 20_000)).encode()
+
+    response = post(body)
+
+    assert response.status_code == 413
+    assert response.json()["error"] == "body too large"
+    assert response.json()["limit_bytes"] == 10_000
+    assert Conversion.objects.count() == 0
+
+
+def test_a_postback_of_several_megabytes_gets_a_json_answer(click):
+    body = b'{"order_id": "' + b"x" * (3 * 1024 * 1024) + b'"}'
+
+    response = post(body)
+
+    assert response.status_code == 413
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["error"] == "body too large"
+
+
+def test_a_body_just_at_the_limit_is_still_read(click):
+    body = json.dumps(sale(click)).encode()
+    body = body[:-1] + b" " * (10_000 - len(body)) + b"}"
+
+    response = post(body)
+
+    assert len(body) == 10_000
+    assert response.status_code == 201
