@@ -2,7 +2,8 @@
 
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import flatten_fieldsets, unquote
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 
 
@@ -13,7 +14,12 @@ class HistoryAdmin(SimpleHistoryAdmin):
     the Revert button (issue 13): a view-only partner manager re-published a course that way.
     """
 
+    def history_view(self, request, object_id, extra_context=None):
+        self._refuse_malformed_ids(object_id)
+        return super().history_view(request, object_id, extra_context)
+
     def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._refuse_malformed_ids(object_id, version_id)
         if request.method == "POST":
             # The rights a save through the change form needs, on the object as it is now.
             current = self.get_object(request, unquote(object_id))
@@ -35,3 +41,16 @@ class HistoryAdmin(SimpleHistoryAdmin):
                 adminform.form, fieldsets, {}, flatten_fieldsets(fieldsets), model_admin=self
             )
         return super().render_history_view(request, template, context, **kwargs)
+
+    def _refuse_malformed_ids(self, object_id, version_id=None):
+        """404 for an id that is no id (a word, a NUL byte): simple_history would pass it to the database
+        unchecked, a 500. Django's own get_object checks the same way.
+        """
+        checks = [(self.model._meta.pk, unquote(object_id))]
+        if version_id is not None:
+            checks.append((self.model.history.model._meta.pk, version_id))
+        for field, value in checks:
+            try:
+                field.to_python(value)
+            except (ValidationError, ValueError):
+                raise Http404("No such record.") from None

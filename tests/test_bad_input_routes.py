@@ -111,18 +111,8 @@ def content():
     ConversionFactory(click=ClickFactory(offer=OfferFactory(course=CourseFactory(slug="1"))))
 
 
-def known_failure(route: str):
-    """django-simple-history's history views look the object up without validating its id: a NUL or a word as
-    the id of a Topic, Course, Career or section history is a 500. Those admins are being reworked for #13
-    item 1 (history reverts); that work is to validate the id as Django's own `get_object` does.
-    """
-    if re.search(r"/(topic|course|career|guidesection)/.*history/", route):
-        return pytest.param(route, marks=pytest.mark.xfail(reason="simple-history's views, #13 item 1"))
-    return route
-
-
 @pytest.mark.usefixtures("content")
-@pytest.mark.parametrize("route", [known_failure(route) for route in routes_with_parameters()])
+@pytest.mark.parametrize("route", routes_with_parameters())
 def test_odd_path_parameters_never_cause_a_server_error(route, client, superuser_client):
     anonymous = Client()
     for path in odd_paths(route):
