@@ -120,6 +120,10 @@ class Section:
         """The rows as both the page and the CSV show them."""
         return [[cell_text(cell) for cell in row] for row in self.rows]
 
+    def labelled_rows(self) -> list[list[tuple[str, str]]]:
+        """Each row's (column, text) pairs: on a phone each row is shown as a card of labelled figures."""
+        return [list(zip(self.columns, row, strict=True)) for row in self.text_rows()]
+
 
 # What each column means, on every report page and in docs/partner-reports.md. Raw = counted + bots + repeats +
 # over limit, for every row (tests/courses/test_click_counting.py).
@@ -158,6 +162,7 @@ DEFINITIONS = [
 class Report:
     range: ReportRange
     sections: list[Section]
+    headline: list[tuple[str, str]] = field(default_factory=list)  # (figure, value) for the whole range
     definitions: list[tuple[str, str]] = field(default_factory=lambda: DEFINITIONS)
 
     def section(self, slug: str) -> Section:
@@ -180,15 +185,17 @@ def build_report(*, report_range: ReportRange, partner: Partner | None = None) -
     if partner is not None:
         clicks = clicks.filter(offer__partner=partner)
         conversions = conversions.filter(partner=partner)
-    by_period = _by_period(clicks, conversions, report_range.period)
+    per_partner = partner is None  # one partner's report needs no partner column, nor a table by partner
+    by_period, figures = _by_period(clicks, conversions, report_range.period, partner=partner)
     return Report(
         range=report_range,
         sections=[
             by_period,
             _by_course(clicks, conversions),
             _by_page(clicks),
-            _reconciliation(by_period, conversions),
+            _reconciliation(figures, conversions, per_partner=per_partner),
         ],
+        headline=_headline(figures),
     )
 
 
@@ -221,7 +228,13 @@ def _click_counts() -> dict:
 CLICK_COUNTS = ("raw_clicks", "counted_clicks", "bot_clicks", "repeat_clicks", "over_limit_clicks")
 
 
-def _by_period(clicks: QuerySet, conversions: QuerySet, period: str) -> Section:
+def _by_period(
+    clicks: QuerySet, conversions: QuerySet, period: str, *, partner: Partner | None
+) -> tuple[Section, dict]:
+    """The table by period (and by partner, when the report has several), and its figures by (partner name,
+    day) for the rest of the report.
+    """
+    per_partner = partner is None
     trunc = PERIODS[period]
     tzinfo = timezone.get_current_timezone()
     click_rows = (
@@ -249,28 +262,52 @@ def _by_period(clicks: QuerySet, conversions: QuerySet, period: str) -> Section:
         key = (row["partner_name"], _day(row["period"]))
         figures[key]["conversions"] += row["conversions"]
         commission[key][row["currency"]] = row["total_commission"]
+    for key, amounts in commission.items():
+        figures[key]["commission"] = amounts
     rows = [
         (
-            partner_name,
+            *([partner_name] if per_partner else []),
             _period_label(day, period),
             *(counts[name] for name in CLICK_COUNTS),
             counts["unique_visitors"],
             counts["conversions"],
-            money(commission[(partner_name, day)]),
+            money(counts.get("commission", {})),
             percentage(counts["conversions"], counts["counted_clicks"]),
         )
         for (partner_name, day), counts in sorted(figures.items())
     ]
     columns = (
-        "Partner", PERIOD_COLUMNS[period], "Raw clicks", "Counted clicks", "Bots", "Repeats", "Over limit",
-        "Unique visitors", "Conversions", "Commission", "Conversion rate (%)",
+        *(["Partner"] if per_partner else []), PERIOD_COLUMNS[period], "Raw clicks", "Counted clicks", "Bots",
+        "Repeats", "Over limit", "Unique visitors", "Conversions", "Commission", "Conversion rate (%)",
     )  # fmt: skip
     note = (
         "Raw clicks = counted clicks + bots + repeats + over limit. Unique visitors are among counted clicks. "
-        "Conversions count on the day the partner reported them, which may be after the click; the rate is "
-        "conversions per 100 counted clicks."
+        "Conversions count on the day the partner reported them, which may be after the click."
     )
-    return Section("by-period", "Clicks and conversions by partner", columns, rows, note)
+    title = (
+        "Clicks and conversions by partner" if per_partner else f"{partner.name}: clicks and conversions by {period}"
+    )
+    return Section("by-period", title, columns, rows, note), figures
+
+
+def _headline(figures: dict) -> list[tuple[str, str]]:
+    """The range's totals, summed from the table by period so that they always agree with it."""
+    totals = defaultdict(int)
+    commission = defaultdict(Decimal)
+    for counts in figures.values():
+        for name in ("counted_clicks", "raw_clicks", "unique_visitors", "conversions"):
+            totals[name] += counts[name]
+        for currency, amount in counts.get("commission", {}).items():
+            commission[currency] += amount
+    rate = percentage(totals["conversions"], totals["counted_clicks"])
+    return [
+        ("Counted clicks", f"{totals['counted_clicks']:,}"),
+        ("Raw clicks", f"{totals['raw_clicks']:,}"),
+        ("Unique visitors", f"{totals['unique_visitors']:,}"),
+        ("Conversions", f"{totals['conversions']:,}"),
+        ("Commission", money(commission) or "none"),
+        ("Conversion rate", "–" if rate is None else f"{rate} %"),  # noqa: RUF001
+    ]
 
 
 def _by_course(clicks: QuerySet, conversions: QuerySet) -> Section:
@@ -315,13 +352,13 @@ def _by_page(clicks: QuerySet) -> Section:
     return Section("by-page", f"Top {TOP_ROWS} referring pages by counted clicks", columns, rows)
 
 
-def _reconciliation(by_period: Section, conversions: QuerySet) -> Section:
+def _reconciliation(period_figures: dict, conversions: QuerySet, *, per_partner: bool) -> Section:
     """Conversions against the clicks that should explain them. Orphans are conversions whose click we
     never recorded or have since deleted: many of them mean lost clicks or a partner misreporting ids.
     """
     counted_clicks = defaultdict(int)
-    for partner_name, _period, _raw, counted, *_rest in by_period.rows:  # already aggregated: one row per period
-        counted_clicks[partner_name] += counted
+    for (partner_name, _day), counts in period_figures.items():  # already aggregated: one entry per period
+        counted_clicks[partner_name] += counts["counted_clicks"]
     matched = (
         conversions.values(partner_name=F("partner__name"))
         .annotate(
@@ -340,25 +377,15 @@ def _reconciliation(by_period: Section, conversions: QuerySet) -> Section:
         figures[row["partner_name"]].update(
             conversions=row["conversions"], matched=row["matched"], orphans=row["orphans"]
         )
+    names = ("clicks", "conversions", "matched", "orphans")
     lines = sorted(figures.items())
-    if len(lines) > 1:
-        names = ("clicks", "conversions", "matched", "orphans")
+    if not per_partner:
+        lines = [("Whole range", {name: sum(line.get(name, 0) for _, line in lines) for name in names})]
+    elif len(lines) > 1:
         lines.append(("All partners", {name: sum(line[name] for _, line in lines) for name in names}))
-    rows = [
-        (
-            name,
-            line["clicks"],
-            line["conversions"],
-            line["matched"],
-            line["orphans"],
-            ratio(line["conversions"], line["clicks"]),
-        )
-        for name, line in lines
-    ]
-    columns = (
-        "Partner", "Counted clicks", "Conversions", "Matched to a click", "Orphan conversions",
-        "Conversions per counted click",
-    )  # fmt: skip
+    rows = [(label, *(line.get(name, 0) for name in names)) for label, line in lines]
+    columns = ("Partner" if per_partner else "Period", "Counted clicks", "Conversions", "Matched to a click",
+               "Orphan conversions")  # fmt: skip
     note = "Orphan conversions are sales a partner reported for a click we have no record of."
     return Section("reconciliation", "Reconciliation", columns, rows, note)
 
@@ -374,12 +401,6 @@ def percentage(part: int, whole: int) -> Decimal | None:
     if not whole:
         return None
     return (Decimal(part) * 100 / whole).quantize(Decimal("0.1"))
-
-
-def ratio(part: int, whole: int) -> Decimal | None:
-    if not whole:
-        return None
-    return (Decimal(part) / whole).quantize(Decimal("0.001"))
 
 
 def _day(value: date | datetime) -> date:
