@@ -15,6 +15,22 @@ FACET_LISTS = ["kind", "topic", "provider", "career", "level", "language", "pric
 MAX_VALUES = 20  # per facet: more than a learner ticks, few enough to keep queries small
 
 
+def useful_sorts(filters: dict, counts: dict) -> list[tuple[str, str]]:
+    """The sorts that order these results differently from the default, by cheap rules on the counts alone
+    (no query per sort): without a search, "Best match" already is best rated; with no rating among the
+    results, "Highest rated" is title order; one result has one order. The chosen sort is always kept.
+    """
+    total, rated = counts["total"], counts.get("rated", 1)
+    if total <= 1:
+        return []
+    useless = set()
+    if not filters["q"] or not rated:
+        useless.add("rating")
+    if not filters["q"] and not rated:
+        useless.add("title")  # best rated falls back to title order (CourseQuerySet.sorted_by)
+    return [(value, label) for value, label in SORTS if value not in useless or value == filters["sort"]]
+
+
 class LenientMultipleChoiceField(forms.MultipleChoiceField):
     """Keeps the valid values and quietly drops the rest, so one bad value never empties a search."""
 

@@ -8,8 +8,15 @@ from django_ratelimit.core import is_ratelimited
 from careerguide import seo
 from careerguide.page_cache import keep_only_if, query_pairs
 from courses import facets
-from courses.catalog import ENTRY_TIMEOUT, FREE_TEXT_TIMEOUT, PAGE_SIZE, related_courses, search_catalog
-from courses.forms import CourseFilterForm
+from courses.catalog import (
+    ENTRY_TIMEOUT,
+    FREE_TEXT_TIMEOUT,
+    PAGE_SIZE,
+    related_courses,
+    search_catalog,
+    tell_namesakes_apart,
+)
+from courses.forms import CourseFilterForm, useful_sorts
 from courses.models import Course, Topic
 
 SLUG_FACETS = ["topic", "provider", "career", "language"]  # any slug passes the form; only some exist
@@ -27,11 +34,13 @@ def course_list(request):
     if request.htmx and not request.htmx.history_restore_request:
         template += "#catalog"
     options = facets.options(found.counts, filters)
+    tell_namesakes_apart(options)
     context = {
         "form": form,
         "filters": filters,
         "page": found.page,
         "facets": options,
+        "sorts": useful_sorts(filters, found.counts),
         "did_you_mean": found.did_you_mean,
         # Names the page in its title: a single ticked value makes a landing page, such as "Go".
         "chosen_labels": [option["label"] for facet in options for option in facet["options"] if option["checked"]],

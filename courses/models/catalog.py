@@ -152,11 +152,12 @@ class CourseQuerySet(models.QuerySet):
 
     def sorted_by(self, sort: str):
         """Order by one of SORTS; "relevance" keeps the search ranking (or best rated when there is no query)."""
+        title = search.title_order(self.db)
         orderings = {
-            "rating": [F("rating").desc(nulls_last=True), "-rating_count", "title"],
-            "newest": ["-created_at", "title"],
-            "title": ["title", "pk"],
-            "price": [F("price").asc(nulls_last=True), "title"],
+            "rating": [F("rating").desc(nulls_last=True), "-rating_count", title, "pk"],
+            "newest": ["-created_at", title, "pk"],
+            "title": [title, "pk"],
+            "price": [F("price").asc(nulls_last=True), title, "pk"],
         }
         if sort in orderings:
             return self.order_by(*orderings[sort])
@@ -254,6 +255,14 @@ class Course(models.Model):
 
     def page_description(self) -> str:
         return self.seo_description or Truncator(self.description).chars(155) or self.title
+
+    def snippet(self, limit: int = 100) -> str:
+        """The description cut at the last whole word within `limit` characters, "…" marking the cut."""
+        text = " ".join(self.description.split())
+        if len(text) <= limit:
+            return text
+        cut = text[: limit + 1].rsplit(" ", 1)[0] if " " in text[: limit + 1] else text[:limit]
+        return cut.rstrip(" ,;:.-–—") + "…"  # noqa: RUF001
 
     def recommendation_order(self):
         """Sort key for recommendations: best rated first, then most rated, then by title. Never commission."""
