@@ -151,6 +151,20 @@ def _provider_sites(slugs: list[str], *, sample: int = 200) -> dict[str, str]:
     return sites
 
 
+def popular_topics(*, count: int = 6) -> list[Topic]:
+    """The topics with the most items, offered when a search finds nothing; cached until the catalog changes
+    (counting reads every topic link)."""
+
+    def key(version):
+        return _key(version, "popular-topics", {"q": "", "count": count})
+
+    version, topics = cache_versions.current_entry(VERSION_KEY, key)
+    if topics is None:
+        topics = list(Topic.objects.popular()[:count])
+        cache.set(key(version), topics, ENTRY_TIMEOUT)
+    return topics
+
+
 def best_in_topics(topic_ids, *, per_topic: int) -> dict[int, list[Course]]:
     """The best-rated `per_topic` published courses of each topic, {topic_id: [course, …]}, for guide
     sections without picks. Ranking reads every link of the topics, so the ids are cached until the

@@ -232,3 +232,35 @@ def does_something(facet: dict, total: int) -> bool:
     if facet["name"] == "price":
         return len(options) > 1
     return bool(options) and not (len(options) == 1 and options[0]["count"] == total)
+
+
+def describe(facet_options: list[dict], q: str = "") -> str:
+    """What the chosen filters ask for, in words, for the heading and the tab title: "Free beginner Python
+    courses and books", "Books from Manning matching “sql”". Empty when nothing is chosen.
+    """
+    chosen = {f["name"]: [str(o["label"]) for o in f["options"] if o["checked"]] for f in facet_options}
+
+    def either(labels):
+        return " or ".join(labels)
+
+    words = []
+    if chosen.get("price"):
+        words.append(either(chosen["price"]))
+    if chosen.get("level"):
+        words.append(either(label.lower() for label in chosen["level"]))
+    kinds = either(f"{label.lower()}s" for label in chosen.get("kind", []))
+    words.append(" ".join(filter(None, [either(chosen.get("topic", [])), kinds or "courses and books"])))
+    if chosen.get("certificate"):
+        words.append("with a certificate")
+    if chosen.get("provider"):
+        words.append(f"from {either(chosen['provider'])}")
+    if chosen.get("career"):
+        words.append(f"for {either(chosen['career'])}")
+    if chosen.get("language"):
+        words.append(f"in {either(chosen['language'])}")
+    if q:
+        words.append(f"matching “{q}”")
+    if not any(chosen.values()) and not q:
+        return ""
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]

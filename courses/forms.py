@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django import forms
 from django.core.validators import RegexValidator
 
@@ -86,6 +88,29 @@ class CourseFilterForm(forms.Form):
         pairs += [("certificate", "1")] if filters["certificate"] else []
         pairs += [("sort", filters["sort"])] if filters["sort"] != "relevance" else []
         return sorted(pairs)
+
+    def removal_links(self, filters: dict, facet_options: list[dict]) -> list[dict]:
+        """One link per chosen filter value that asks for the same search without it: the catalog's chips."""
+        return [
+            {
+                "label": option["label"],
+                "legend": facet["legend"],
+                "url": self.query_without(filters, facet["name"], option["value"]),
+            }
+            for facet in facet_options
+            for option in facet["options"]
+            if option["checked"]
+        ]
+
+    def query_without(self, filters: dict, name: str | None = None, value: str | None = None) -> str:
+        """The address of this search, from its first page, without the value `value` of facet `name`, or
+        without any facet value when `name` is None (the search text and the sort stay).
+        """
+        if name is None:
+            pairs = [pair for pair in self.canonical_pairs(filters) if pair[0] in ("q", "sort")]
+        else:
+            pairs = [pair for pair in self.canonical_pairs(filters) if pair != (name, str(value))]
+        return f"?{urlencode(pairs)}" if pairs else "?"
 
     def filters(self) -> dict:
         """Every filter with a safe value: an invalid field falls back to its empty default."""

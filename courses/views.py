@@ -12,6 +12,7 @@ from courses.catalog import (
     ENTRY_TIMEOUT,
     FREE_TEXT_TIMEOUT,
     PAGE_SIZE,
+    popular_topics,
     related_courses,
     search_catalog,
     tell_namesakes_apart,
@@ -35,12 +36,17 @@ def course_list(request):
         template += "#catalog"
     options = facets.options(found.counts, filters)
     tell_namesakes_apart(options)
+    chips = form.removal_links(filters, options)
     context = {
         "form": form,
         "filters": filters,
         "page": found.page,
         "facets": options,
         "sorts": useful_sorts(filters, found.counts),
+        "heading": facets.describe(options, filters["q"]),
+        "chips": chips,
+        "clear_url": form.query_without(filters) if chips else None,
+        "popular_topics": [] if found.page.paginator.count else popular_topics(),
         "did_you_mean": found.did_you_mean,
         # Names the page in its title: a single ticked value makes a landing page, such as "Go".
         "chosen_labels": [option["label"] for facet in options for option in facet["options"] if option["checked"]],

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django.core.cache import cache
 from django.db import models, transaction
-from django.db.models import F, Q, Window
+from django.db.models import Count, F, Q, Window
 from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils.text import Truncator
@@ -35,6 +35,14 @@ class TopicQuerySet(models.QuerySet):
         Every search reads it, so it is cached until a topic is saved or deleted.
         """
         return cache.get_or_set(SYNONYMS_CACHE_KEY, self._build_synonym_map, timeout=3600)
+
+    def popular(self):
+        """Topics with the most published items first: what to suggest when a search finds nothing."""
+        return (
+            self.annotate(item_count=Count("courses", filter=Q(courses__published=True)))
+            .filter(item_count__gt=0)
+            .order_by("-item_count", "name")
+        )
 
     def _build_synonym_map(self) -> dict[str, str]:
         mapping = {}
