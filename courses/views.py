@@ -19,6 +19,7 @@ from courses.catalog import (
 )
 from courses.forms import CourseFilterForm, useful_sorts
 from courses.models import Course, Topic
+from courses.models.catalog import site_of
 
 SLUG_FACETS = ["topic", "provider", "career", "language"]  # any slug passes the form; only some exist
 
@@ -85,6 +86,8 @@ def course_detail(request, slug):
     context = {
         "course": course,
         "topics": topics,
+        "guides": list(course.recommending_guides()),
+        "destination": site_of(offers[0].url) if offers else course.site,
         "related": related,
         "offers": offers,
         "structured_data": seo.course_or_book(request, course),

@@ -1,6 +1,7 @@
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 from django.core.cache import cache
 from django.db import models, transaction
@@ -264,6 +265,24 @@ class Course(models.Model):
     def page_description(self) -> str:
         return self.seo_description or Truncator(self.description).chars(155) or self.title
 
+    def recommending_guides(self):
+        """The published guides that recommend this item: their career's topics include one of its topics,
+        or one of their published sections picks it. Reached through reverse relations (Topic.careers, the
+        sections' picks), since courses never imports guides.
+        """
+        career = Topic.careers.rel.related_model
+        return (
+            career.objects.filter(published=True)
+            .filter(Q(topics__courses=self) | Q(sections__picks=self, sections__published=True))
+            .distinct()
+            .order_by("name")
+        )
+
+    @property
+    def site(self) -> str:
+        """The host its button opens, without "www.": "cs50.harvard.edu"."""
+        return site_of(self.url)
+
     def snippet(self, limit: int = 100) -> str:
         """The description cut at the last whole word within `limit` characters, "…" marking the cut."""
         text = " ".join(self.description.split())
@@ -336,6 +355,10 @@ class CourseSearchIndex(models.Model):
 
     def __str__(self):
         return f"search index of course {self.course_id}"
+
+
+def site_of(url: str) -> str:
+    return (urlsplit(url).hostname or "").removeprefix("www.")
 
 
 def format_hours(hours: Decimal) -> str:
