@@ -361,7 +361,7 @@ def test_typing_searches_as_you_type_and_paging_returns_to_the_top_of_the_result
     assert 'data-hx-trigger="input changed delay:300ms from:#id_q' in form  # results follow the typing
     assert 'role="status" aria-live="polite">25 results for “kafka”, page 1 of 2' in html
     pages = re.search(r'<nav class="pagination"[^>]*>', html).group(0)
-    assert 'data-hx-swap="innerHTML show:#catalog:top"' in pages
+    assert 'data-hx-swap="innerHTML show:.catalog__results:top"' in pages
 
 
 # -- no results -------------------------------------------------------------------------------------------
