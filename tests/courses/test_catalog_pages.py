@@ -248,8 +248,12 @@ def test_course_detail_queries_are_constant(client, django_assert_max_num_querie
 def test_unknown_or_unpublished_course_is_not_found(client):
     hidden = CourseFactory(published=False)
 
-    assert client.get(reverse("courses:detail", kwargs={"slug": "nope"})).status_code == 404
-    assert client.get(hidden.get_absolute_url()).status_code == 404
+    for response in [
+        client.get(reverse("courses:detail", kwargs={"slug": "nope"})),
+        client.get(hidden.get_absolute_url()),
+    ]:
+        assertContains(response, "We could not find that page", status_code=404)
+        assertNotContains(response, hidden.title, status_code=404)
 
 
 def test_titles_with_markup_are_shown_escaped(client):
