@@ -49,7 +49,7 @@ def course_list(request):
         "clear_url": form.query_without(filters) if chips else None,
         "popular_topics": [] if found.page.paginator.count else popular_topics(),
         "did_you_mean": found.did_you_mean,
-        # Names the page in its title: a single ticked value makes a landing page, such as "Go".
+        # Names the filters in the meta description: a single ticked value makes a landing page, such as "Go".
         "chosen_labels": [option["label"] for facet in options for option in facet["options"] if option["checked"]],
         "indexing": seo.catalog_indexing(
             filters, page_number=found.page.number, result_count=found.page.paginator.count
