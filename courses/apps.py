@@ -6,11 +6,13 @@ class CoursesConfig(AppConfig):
     name = "courses"
 
     def ready(self):
+        from django.db.backends.signals import connection_created
         from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 
         from careerguide.page_cache import pages_changed
         from courses.catalog import catalog_changed
         from courses.models import Course, Offer, Partner, Provider, Topic
+        from courses.search import register_sqlite_collation
         from courses.tracking import forget_changed_offers
         from guides.models import Career
 
@@ -26,6 +28,7 @@ class CoursesConfig(AppConfig):
             post_delete.connect(forget_changed_offers, sender=model, dispatch_uid=f"forget-offers-del-{model.__name__}")
         for through in (Course.topics.through, Career.topics.through):
             m2m_changed.connect(catalog_changed, sender=through, dispatch_uid=f"catalog-changed-m2m-{through.__name__}")
+        connection_created.connect(register_sqlite_collation, dispatch_uid="courses-sqlite-title-collation")
         # A migration that rebuilds courses_course on SQLite drops the search index's triggers: put them back.
         post_migrate.connect(_repair_sqlite_index, sender=self, dispatch_uid="courses-repair-sqlite-index")
 

@@ -13,7 +13,10 @@ The cache must be shared by every server process for this to hold: Redis in prod
 
 import hashlib
 import json
+import re
+from collections import Counter, defaultdict
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.cache import cache
@@ -86,6 +89,80 @@ def search_catalog(filters: dict, page_number, *, keep_for: int | None = ENTRY_T
 
     did_you_mean = search.suggestion(filters["q"]) if filters["q"] and not counts["total"] else None
     return CatalogPage(page=page, counts=counts, did_you_mean=did_you_mean)
+
+
+def tell_namesakes_apart(facet_options: list[dict]) -> None:
+    """Adds where each provider is to the label of providers with near-identical names, shown side by side:
+    "MIT (csail.mit.edu)", "MIT OpenCourseWare (ocw.mit.edu)", "MIT Press (mitpress.mit.edu)". Nothing is
+    read unless such names are shown; each provider's site is then cached until the catalog changes.
+    """
+    providers = next((facet["options"] for facet in facet_options if facet["name"] == "provider"), [])
+    by_stem = defaultdict(list)
+    for option in providers:
+        by_stem[_name_stem(str(option["label"]))].append(option)
+    namesakes = [option for group in by_stem.values() if len(group) > 1 for option in group]
+    if not namesakes:
+        return
+    version = catalog_version()
+    keys = {
+        option["value"]: _key(version, "provider-site", {"q": "", "provider": option["value"]}) for option in namesakes
+    }
+    found = cache.get_many(list(keys.values()))
+    missing = [slug for slug, key in keys.items() if key not in found]
+    if missing:
+        sites = _provider_sites(missing)
+        cache.set_many({keys[slug]: sites.get(slug, "") for slug in missing}, ENTRY_TIMEOUT)
+        found.update({keys[slug]: sites.get(slug, "") for slug in missing})
+    for option in namesakes:
+        if site := found.get(keys[option["value"]]):
+            option["label"] = f"{option['label']} ({site})"
+
+
+def _name_stem(name: str) -> str:
+    """The first word of a name that tells it apart ("MIT" of "MIT Press"), ignoring "The"."""
+    words = re.findall(r"\w+", name.lower())
+    words = words[1:] if words[:1] == ["the"] and len(words) > 1 else words
+    return words[0] if words else name
+
+
+def _provider_sites(slugs: list[str], *, sample: int = 200) -> dict[str, str]:
+    """Each provider's site: its website's host, or the host its items' addresses share
+    (pdos.csail.mit.edu and missing.csail.mit.edu → csail.mit.edu), else the commonest one.
+    """
+    hosts = defaultdict(Counter)
+    rows = (
+        Course.objects.published()
+        .filter(provider__slug__in=slugs)
+        .values_list("provider__slug", "provider__website", "url")
+    )
+    for slug, website, url in rows[: sample * len(slugs)]:
+        host = (urlsplit(website or url).hostname or "").removeprefix("www.")
+        if host:
+            hosts[slug][host] += 1
+    sites = {}
+    for slug, counter in hosts.items():
+        labels = [host.split(".")[::-1] for host in counter]
+        shared = []
+        for parts in zip(*labels, strict=False):
+            if len(set(parts)) > 1:
+                break
+            shared.append(parts[0])
+        sites[slug] = ".".join(shared[::-1]) if len(shared) >= 2 else counter.most_common(1)[0][0]
+    return sites
+
+
+def popular_topics(*, count: int = 6) -> list[Topic]:
+    """The topics with the most items, offered when a search finds nothing; cached until the catalog changes
+    (counting reads every topic link)."""
+
+    def key(version):
+        return _key(version, "popular-topics", {"q": "", "count": count})
+
+    version, topics = cache_versions.current_entry(VERSION_KEY, key)
+    if topics is None:
+        topics = list(Topic.objects.popular()[:count])
+        cache.set(key(version), topics, ENTRY_TIMEOUT)
+    return topics
 
 
 def best_in_topics(topic_ids, *, per_topic: int) -> dict[int, list[Course]]:

@@ -72,6 +72,7 @@ def counts(queryset, filters: dict) -> dict:
         "f_provider_name": F("provider__name"),
         "f_price": F("price"),
         "f_certificate": F("certificate"),
+        "f_rating": F("rating"),
         "f_topics": topic_ids,
     }
     matches = queryset.order_by().annotate(**columns, **flags).values(*columns, *flags)
@@ -89,7 +90,8 @@ def counts(queryset, filters: dict) -> dict:
         f"COUNT(*) FILTER (WHERE m.f_price = 0 AND {others('price')}), "
         f"COUNT(*) FILTER (WHERE m.f_price > 0 AND {others('price')}), "
         f"COUNT(*) FILTER (WHERE m.f_certificate AND {others('certificate')}), "
-        f"COUNT(*) FILTER (WHERE {others('')})"
+        f"COUNT(*) FILTER (WHERE {others('')}), "
+        f"COUNT(m.f_rating) FILTER (WHERE {others('')})"
     )
     if postgresql:
         # GROUPING SETS counts every column facet and the totals in a single scan of the matches.
@@ -112,7 +114,7 @@ def counts(queryset, filters: dict) -> dict:
     else:
         # SQLite has no GROUPING SETS: one GROUP BY per column over the materialized matches.
         column_parts = [
-            f"SELECT '{name}', {column}, {label}, COUNT(*) FILTER (WHERE {others(name)}), 0, 0, 0, 0 "
+            f"SELECT '{name}', {column}, {label}, COUNT(*) FILTER (WHERE {others(name)}), 0, 0, 0, 0, 0 "
             f"FROM m GROUP BY {column}"
             for name, column, label in [
                 ("kind", "m.f_kind", "NULL"),
@@ -129,13 +131,13 @@ def counts(queryset, filters: dict) -> dict:
         career_params = [value for slug, (_, ids) in careers.items() for value in (slug, json.dumps(ids))]
     parts = [
         *column_parts,
-        f"SELECT 'topic', CAST({topic_id} AS text), NULL, COUNT(*), 0, 0, 0, 0 FROM {each_topic} "
+        f"SELECT 'topic', CAST({topic_id} AS text), NULL, COUNT(*), 0, 0, 0, 0, 0 FROM {each_topic} "
         f"WHERE {others('topic')} GROUP BY {topic_id}",
     ]
     if careers:
         career_rows = " UNION ALL ".join([first, *[rest] * (len(careers) - 1)])
         parts.append(
-            f"SELECT 'career', c.slug, NULL, COUNT(*), 0, 0, 0, 0 FROM m JOIN ({career_rows}) AS c "
+            f"SELECT 'career', c.slug, NULL, COUNT(*), 0, 0, 0, 0, 0 FROM m JOIN ({career_rows}) AS c "
             f"ON {in_career} WHERE {others('career')} GROUP BY c.slug"
         )
     statement = f"WITH m AS MATERIALIZED ({sql}) " + " UNION ALL ".join(parts)
@@ -143,7 +145,7 @@ def counts(queryset, filters: dict) -> dict:
     result = {name: {} for name in [*COLUMN_FACETS, "topic", "career"]}
     with connections[queryset.db].cursor() as cursor:
         cursor.execute(statement, [*params, *career_params])
-        for part, value, label, count, free, paid, certified, total in cursor.fetchall():
+        for part, value, label, count, free, paid, certified, total, rated in cursor.fetchall():
             if part in ("kind", "level", "language"):
                 result[part][value] = (value, count)
             elif part == "provider" and value is not None:
@@ -157,14 +159,18 @@ def counts(queryset, filters: dict) -> dict:
                 result["price"] = {"free": ("Free", free), "paid": ("Paid", paid)}
                 result["certificate"] = {True: ("With certificate", certified)}
                 result["total"] = total
+                result["rated"] = rated  # results with a rating: whether "Highest rated" can order anything
     return result
 
 
 def options(counts: dict, filters: dict) -> list[dict]:
-    """Facets as the template shows them: a legend and (value, label, count, checked) rows, biggest first."""
+    """Facets as the template shows them: a legend and (value, label, count, checked) rows, biggest first
+    (levels from beginner to advanced). A facet that could change nothing is left out: see `does_something`.
+    """
     from courses.models import Course
 
     labels = {"kind": dict(Course.Kind.choices), "level": dict(Course.Level.choices)}
+    level_order = list(labels["level"])
     facets = []
     for name, legend in [
         ("kind", "Format"),
@@ -190,6 +196,8 @@ def options(counts: dict, filters: dict) -> list[dict]:
         shown = options[:SHOWN_PER_FACET] + [o for o in options[SHOWN_PER_FACET:] if o["checked"]]
         known = {option["value"] for option in options}
         shown += [{"value": v, "label": v, "count": 0, "checked": True} for v in chosen - known]
+        if name == "level":  # a scale, not a popularity list
+            shown.sort(key=lambda o: level_order.index(o["value"]) if o["value"] in level_order else len(level_order))
         if name == "language":
             for option in shown:
                 option["label"] = option["label"].upper()
@@ -210,4 +218,49 @@ def options(counts: dict, filters: dict) -> list[dict]:
                 ],
             }
         )
-    return facets
+    return [facet for facet in facets if does_something(facet, counts["total"])]
+
+
+def does_something(facet: dict, total: int) -> bool:
+    """Whether ticking one of the facet's values could change the results: not when its only value is one
+    every result has (all in English), nor for a price facet with one side only (nothing paid to choose
+    instead of free). A ticked value is always shown, so that it can be unticked.
+    """
+    options = facet["options"]
+    if any(option["checked"] for option in options):
+        return True
+    if facet["name"] == "price":
+        return len(options) > 1
+    return bool(options) and not (len(options) == 1 and options[0]["count"] == total)
+
+
+def describe(facet_options: list[dict], q: str = "") -> str:
+    """What the chosen filters ask for, in words, for the heading and the tab title: "Free beginner Python
+    courses and books", "Books from Manning matching “sql”". Empty when nothing is chosen.
+    """
+    chosen = {f["name"]: [str(o["label"]) for o in f["options"] if o["checked"]] for f in facet_options}
+
+    def either(labels):
+        return " or ".join(labels)
+
+    words = []
+    if chosen.get("price"):
+        words.append(either(chosen["price"]))
+    if chosen.get("level"):
+        words.append(either(label.lower() for label in chosen["level"]))
+    kinds = either(f"{label.lower()}s" for label in chosen.get("kind", []))
+    words.append(" ".join(filter(None, [either(chosen.get("topic", [])), kinds or "courses and books"])))
+    if chosen.get("certificate"):
+        words.append("with a certificate")
+    if chosen.get("provider"):
+        words.append(f"from {either(chosen['provider'])}")
+    if chosen.get("career"):
+        words.append(f"for {either(chosen['career'])}")
+    if chosen.get("language"):
+        words.append(f"in {either(chosen['language'])}")
+    if q:
+        words.append(f"matching “{q}”")
+    if not any(chosen.values()) and not q:
+        return ""
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]

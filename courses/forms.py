@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django import forms
 from django.core.validators import RegexValidator
 
@@ -13,6 +15,22 @@ SORTS = [
 PRICES = [("free", "Free"), ("paid", "Paid")]
 FACET_LISTS = ["kind", "topic", "provider", "career", "level", "language", "price"]
 MAX_VALUES = 20  # per facet: more than a learner ticks, few enough to keep queries small
+
+
+def useful_sorts(filters: dict, counts: dict) -> list[tuple[str, str]]:
+    """The sorts that order these results differently from the default, by cheap rules on the counts alone
+    (no query per sort): without a search, "Best match" already is best rated; with no rating among the
+    results, "Highest rated" is title order; one result has one order. The chosen sort is always kept.
+    """
+    total, rated = counts["total"], counts.get("rated", 1)
+    if total <= 1:
+        return []
+    useless = set()
+    if not filters["q"] or not rated:
+        useless.add("rating")
+    if not filters["q"] and not rated:
+        useless.add("title")  # best rated falls back to title order (CourseQuerySet.sorted_by)
+    return [(value, label) for value, label in SORTS if value not in useless or value == filters["sort"]]
 
 
 class LenientMultipleChoiceField(forms.MultipleChoiceField):
@@ -70,6 +88,29 @@ class CourseFilterForm(forms.Form):
         pairs += [("certificate", "1")] if filters["certificate"] else []
         pairs += [("sort", filters["sort"])] if filters["sort"] != "relevance" else []
         return sorted(pairs)
+
+    def removal_links(self, filters: dict, facet_options: list[dict]) -> list[dict]:
+        """One link per chosen filter value that asks for the same search without it: the catalog's chips."""
+        return [
+            {
+                "label": option["label"],
+                "legend": facet["legend"],
+                "url": self.query_without(filters, facet["name"], option["value"]),
+            }
+            for facet in facet_options
+            for option in facet["options"]
+            if option["checked"]
+        ]
+
+    def query_without(self, filters: dict, name: str | None = None, value: str | None = None) -> str:
+        """The address of this search, from its first page, without the value `value` of facet `name`, or
+        without any facet value when `name` is None (the search text and the sort stay).
+        """
+        if name is None:
+            pairs = [pair for pair in self.canonical_pairs(filters) if pair[0] in ("q", "sort")]
+        else:
+            pairs = [pair for pair in self.canonical_pairs(filters) if pair != (name, str(value))]
+        return f"?{urlencode(pairs)}" if pairs else "?"
 
     def filters(self) -> dict:
         """Every filter with a safe value: an invalid field falls back to its empty default."""

@@ -6,13 +6,16 @@ make the database raise a syntax error.
 """
 
 import difflib
+import functools
 import re
+import unicodedata
 
 from django.apps import apps
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.db import connections, transaction
 from django.db.models import Expression, F, GeneratedField
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Collate
 
 MAX_QUERY_CHARS = 200
 MAX_TERMS = 8
@@ -237,3 +240,38 @@ def ensure_sqlite_index(connection) -> bool:
                 cursor.execute(statement)
         cursor.execute("INSERT INTO courses_course_fts(courses_course_fts) VALUES ('rebuild')")
     return True
+
+
+# Title order as a reader expects it: "apple", "Banana", "éclair", "Élan", "Zeta". PostgreSQL's ICU root
+# collation ranks letters before case and accents; SQLite gets the same rule from a Python collation that
+# courses.apps registers on each connection. Neither needs a migration or an extension.
+POSTGRESQL_TITLE_COLLATION = "und-x-icu"
+SQLITE_TITLE_COLLATION = "careerguide_title"
+
+
+def title_order(using: str):
+    """An ordering expression for Course.title that ignores case and accents, for the backend of `using`."""
+    vendor = connections[using].vendor
+    if vendor == "postgresql":
+        return Collate(F("title"), POSTGRESQL_TITLE_COLLATION).asc()
+    if vendor == "sqlite":
+        return Collate(F("title"), SQLITE_TITLE_COLLATION).asc()
+    return F("title").asc()
+
+
+@functools.lru_cache(maxsize=65536)
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
+
+
+def compare_titles(left: str, right: str) -> int:
+    """Letters first, then case and accents as a tie-break, so the order is total and stable."""
+    a, b = (_fold(left), left), (_fold(right), right)
+    return (a > b) - (a < b)
+
+
+def register_sqlite_collation(sender, connection, **kwargs):
+    """connection_created receiver: SQLite connections learn the title collation."""
+    if connection.vendor == "sqlite":
+        connection.connection.create_collation(SQLITE_TITLE_COLLATION, compare_titles)

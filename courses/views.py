@@ -8,9 +8,18 @@ from django_ratelimit.core import is_ratelimited
 from careerguide import seo
 from careerguide.page_cache import keep_only_if, query_pairs
 from courses import facets
-from courses.catalog import ENTRY_TIMEOUT, FREE_TEXT_TIMEOUT, PAGE_SIZE, related_courses, search_catalog
-from courses.forms import CourseFilterForm
+from courses.catalog import (
+    ENTRY_TIMEOUT,
+    FREE_TEXT_TIMEOUT,
+    PAGE_SIZE,
+    popular_topics,
+    related_courses,
+    search_catalog,
+    tell_namesakes_apart,
+)
+from courses.forms import CourseFilterForm, useful_sorts
 from courses.models import Course, Topic
+from courses.models.catalog import site_of
 
 SLUG_FACETS = ["topic", "provider", "career", "language"]  # any slug passes the form; only some exist
 
@@ -27,13 +36,20 @@ def course_list(request):
     if request.htmx and not request.htmx.history_restore_request:
         template += "#catalog"
     options = facets.options(found.counts, filters)
+    tell_namesakes_apart(options)
+    chips = form.removal_links(filters, options)
     context = {
         "form": form,
         "filters": filters,
         "page": found.page,
         "facets": options,
+        "sorts": useful_sorts(filters, found.counts),
+        "heading": facets.describe(options, filters["q"]),
+        "chips": chips,
+        "clear_url": form.query_without(filters) if chips else None,
+        "popular_topics": [] if found.page.paginator.count else popular_topics(),
         "did_you_mean": found.did_you_mean,
-        # Names the page in its title: a single ticked value makes a landing page, such as "Go".
+        # Names the filters in the meta description: a single ticked value makes a landing page, such as "Go".
         "chosen_labels": [option["label"] for facet in options for option in facet["options"] if option["checked"]],
         "indexing": seo.catalog_indexing(
             filters, page_number=found.page.number, result_count=found.page.paginator.count
@@ -70,6 +86,8 @@ def course_detail(request, slug):
     context = {
         "course": course,
         "topics": topics,
+        "guides": list(course.recommending_guides()),
+        "destination": site_of(offers[0].url) if offers else course.site,
         "related": related,
         "offers": offers,
         "structured_data": seo.course_or_book(request, course),

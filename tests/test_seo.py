@@ -344,7 +344,7 @@ def test_catalog_with_one_facet_value_is_its_own_landing_page(client, site):
 
     assert tags.canonical == ["http://testserver/courses/?topic=go"]
     assert "robots" not in tags.meta
-    assert tags.titles == ["Courses and books: Go · careerguide"]
+    assert tags.titles == ["Go courses and books: 2 results · careerguide"]
 
 
 def test_catalog_with_two_facet_values_is_not_indexed(client, site):

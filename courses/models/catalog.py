@@ -1,10 +1,11 @@
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 from django.core.cache import cache
 from django.db import models, transaction
-from django.db.models import F, Q, Window
+from django.db.models import Count, F, Q, Window
 from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils.text import Truncator
@@ -38,6 +39,14 @@ class TopicQuerySet(models.QuerySet):
         Every search reads it, so it is cached until a topic is saved or deleted.
         """
         return cache.get_or_set(SYNONYMS_CACHE_KEY, self._build_synonym_map, timeout=3600)
+
+    def popular(self):
+        """Topics with the most published items first: what to suggest when a search finds nothing."""
+        return (
+            self.annotate(item_count=Count("courses", filter=Q(courses__published=True)))
+            .filter(item_count__gt=0)
+            .order_by("-item_count", "name")
+        )
 
     def _build_synonym_map(self) -> dict[str, str]:
         mapping = {}
@@ -157,11 +166,12 @@ class CourseQuerySet(models.QuerySet):
 
     def sorted_by(self, sort: str):
         """Order by one of SORTS; "relevance" keeps the search ranking (or best rated when there is no query)."""
+        title = search.title_order(self.db)
         orderings = {
-            "rating": [F("rating").desc(nulls_last=True), "-rating_count", "title"],
-            "newest": ["-created_at", "title"],
-            "title": ["title", "pk"],
-            "price": [F("price").asc(nulls_last=True), "title"],
+            "rating": [F("rating").desc(nulls_last=True), "-rating_count", title, "pk"],
+            "newest": ["-created_at", title, "pk"],
+            "title": [title, "pk"],
+            "price": [F("price").asc(nulls_last=True), title, "pk"],
         }
         if sort in orderings:
             return self.order_by(*orderings[sort])
@@ -262,6 +272,32 @@ class Course(VisibleNames, models.Model):
     def page_description(self) -> str:
         return self.seo_description or Truncator(self.description).chars(155) or self.title
 
+    def recommending_guides(self):
+        """The published guides that recommend this item: their career's topics include one of its topics,
+        or one of their published sections picks it. Reached through reverse relations (Topic.careers, the
+        sections' picks), since courses never imports guides.
+        """
+        career = Topic.careers.rel.related_model
+        return (
+            career.objects.filter(published=True)
+            .filter(Q(topics__courses=self) | Q(sections__picks=self, sections__published=True))
+            .distinct()
+            .order_by("name")
+        )
+
+    @property
+    def site(self) -> str:
+        """The host its button opens, without "www.": "cs50.harvard.edu"."""
+        return site_of(self.url)
+
+    def snippet(self, limit: int = 100) -> str:
+        """The description cut at the last whole word within `limit` characters, "…" marking the cut."""
+        text = " ".join(self.description.split())
+        if len(text) <= limit:
+            return text
+        cut = text[: limit + 1].rsplit(" ", 1)[0] if " " in text[: limit + 1] else text[:limit]
+        return cut.rstrip(" ,;:.-–—") + "…"  # noqa: RUF001
+
     def recommendation_order(self):
         """Sort key for recommendations: best rated first, then most rated, then by title. Never commission."""
         return (-(self.rating or -1), -self.rating_count, self.title)
@@ -326,6 +362,10 @@ class CourseSearchIndex(models.Model):
 
     def __str__(self):
         return f"search index of course {self.course_id}"
+
+
+def site_of(url: str) -> str:
+    return (urlsplit(url).hostname or "").removeprefix("www.")
 
 
 def format_hours(hours: Decimal) -> str:

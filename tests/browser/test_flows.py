@@ -91,7 +91,7 @@ def test_a_learner_goes_from_the_guide_to_a_partner_with_our_tag_and_the_click_i
 
     skills.get_by_role("complementary").get_by_role("link", name=course.title, exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(course.title)
-    partner_link = page.get_by_role("link", name=re.compile(r"^Go to (course|book)$"))
+    partner_link = page.get_by_role("link", name=f"Go to {partner.name}", exact=True)  # where it goes
     expect(partner_link).to_have_attribute("href", offer.get_absolute_url())
     expect(page.get_by_text("Partner link").first).to_be_visible()
 
@@ -111,7 +111,8 @@ def test_a_learner_goes_from_the_guide_to_a_partner_with_our_tag_and_the_click_i
 
 
 def book_facet(page):
-    return page.get_by_role("checkbox", name=re.compile(r"^Book\b"))
+    """The Book checkbox, found even while the filters are collapsed (out of the accessibility tree)."""
+    return page.locator("#f-kind-book")
 
 
 def result_titles(page):
@@ -166,6 +167,7 @@ def test_catalog_search_with_javascript_swaps_only_the_results_and_back_and_forw
     expect(status).to_have_text(re.compile(r"^\d+ results for “design”, page 1 of \d+"))
     states.append(catalog_state(page))
 
+    page.locator("details.facets > summary").click()  # collapsed on a phone until opened
     book_facet(page).check()
     expect(page).to_have_url(re.compile(r"q=design.*&kind=book"))
     expect(status).not_to_have_text(states[-1]["status"])
@@ -213,6 +215,7 @@ def test_catalog_search_and_filters_work_without_javascript_through_plain_form_s
     assert count.text_content() != everything
     all_design = count.text_content()
 
+    page.locator("details.facets > summary").click()  # a <details>: opens without JavaScript too
     book_facet(page).check()
     page.get_by_role("button", name="Apply filters").click()
     expect(page).to_have_url(re.compile(r"q=design.*&kind=book"))
@@ -221,7 +224,7 @@ def test_catalog_search_and_filters_work_without_javascript_through_plain_form_s
     expect(page.get_by_role("searchbox", name="Search courses and books")).to_have_value("design")
 
     page.get_by_label("Sort by").select_option(label="Title A–Z")  # noqa: RUF001
-    page.get_by_role("button", name="Apply filters").click()
+    page.get_by_role("button", name="Sort", exact=True).click()
     expect(page).to_have_url(re.compile(r"kind=book.*&sort=title"))
 
     page.get_by_role("navigation", name="Result pages").get_by_role("link", name="Next").click()
@@ -229,6 +232,68 @@ def test_catalog_search_and_filters_work_without_javascript_through_plain_form_s
     expect(count).to_have_text(re.compile(r"results for “design”, page 2 of 2\s*$"))
     expect(book_facet(page)).to_be_checked()
     screenshot(page, "flow-catalog-no-js-page-2-phone")
+
+
+def test_the_phone_catalog_keeps_results_in_sight_and_shows_filters_as_removable_chips(page, demo_site):
+    """A learner on a phone: the filters wait behind a button, the results and their count follow the typing,
+    each chosen filter is a chip that removes it, "Clear all" removes them all, and paging goes back to the
+    top of the results."""
+    page.goto(demo_site.url + "/courses/")
+    filters = page.locator("details.facets")
+    summary = filters.locator("summary")
+    count = page.locator(".results-count")
+    expect(summary).to_have_text("Filters")
+    expect(filters).not_to_have_attribute("open", re.compile(".*"))
+    expect(book_facet(page)).to_be_hidden()
+    expect(page.locator("ol.results h3").first).to_be_in_viewport()
+
+    page.get_by_role("searchbox", name="Search courses and books").press_sequentially("python", delay=40)
+    expect(page.locator("#result-status")).to_have_text(re.compile(r"^\d+ results? for “python”"))
+    expect(count).to_have_text(re.compile(r"for “python”"))
+    expect(count).to_be_in_viewport()  # the count and the first results, under the search box
+    expect(page.locator("ol.results h3").first).to_be_in_viewport()
+    expect(page).to_have_title(re.compile(r"^Courses and books matching “python”: \d+ results · careerguide$"))
+
+    summary.click()
+    book_facet(page).check()
+    expect(summary).to_have_text("Filters (1)")
+    expect(filters).to_have_attribute("open", "")  # a swap keeps the filters the learner opened
+    page.get_by_role("checkbox", name=re.compile(r"^Beginner\b")).check()
+    expect(summary).to_have_text("Filters (2)")
+    expect(page).to_have_title(re.compile(r"^Beginner books matching “python”: \d+ results? · careerguide$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Beginner books matching “python”")
+    chips = page.get_by_role("list", name="Active filters").get_by_role("link")
+    expect(chips).to_have_count(2)
+    expect(chips.nth(0)).to_have_accessible_name("Remove filter Format: Book")
+    expect(chips.nth(1)).to_have_accessible_name("Remove filter Level: Beginner")
+    screenshot(page, "flow-catalog-chips-phone")
+
+    page.get_by_role("link", name="Remove filter Format: Book").click()
+    expect(page).not_to_have_url(re.compile(r"kind=book"))
+    expect(page).to_have_url(re.compile(r"level=beginner"))
+    expect(chips).to_have_count(1)
+    expect(chips.first).to_have_accessible_name("Remove filter Level: Beginner")
+    expect(book_facet(page)).not_to_be_checked()
+    expect(page.get_by_role("searchbox", name="Search courses and books")).to_have_value("python")
+
+    book_facet(page).check()
+    expect(chips).to_have_count(2)
+    page.get_by_role("link", name="Clear all filters").click()
+    expect(page).to_have_url(re.compile(r"/courses/\?q=python$"))
+    expect(page.get_by_role("list", name="Active filters")).to_have_count(0)
+    expect(summary).to_have_text("Filters")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Courses and books matching “python”")
+
+    page.goto(demo_site.url + "/courses/")
+    summary.click()  # a long list of filters open above the results: paging must still land on the results
+    next_page = page.get_by_role("navigation", name="Result pages").get_by_role("link", name="Next")
+    next_page.scroll_into_view_if_needed()
+    expect(count).not_to_be_in_viewport()
+    next_page.click()
+    expect(page).to_have_url(re.compile(r"page=2"))
+    expect(count).to_have_text(re.compile(r", page 2 of \d+\s*$"))
+    expect(count).to_be_in_viewport()  # back at the top of the results, not left at the bottom of the list
+    expect(page).to_have_title(re.compile(r", page 2 · careerguide$"))
 
 
 # -- 4. keyboard only -------------------------------------------------------------------------------------

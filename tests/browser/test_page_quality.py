@@ -7,6 +7,7 @@ tables render, not just "Nothing in this range".
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -54,6 +55,8 @@ def page_types(demo_site):
         "catalog": "/courses/?q=python",
         "catalog page 2": "/courses/?page=2",  # pagination links, both ways
         "empty results": "/courses/?q=zzzzqqq",
+        "catalog with chips": "/courses/?q=python&kind=course&level=beginner",
+        "empty results with filters": "/courses/?q=zzzzqqq&kind=book",
         "course": course.get_absolute_url(),
         "book": book.get_absolute_url(),
         "topics": "/topics/",
@@ -152,9 +155,11 @@ def test_every_page_type_is_valid_html(page, demo_site, page_types, tmp_path):
     fragment = page.request.get(demo_site.url + "/courses/?q=sql", headers={"HX-Request": "true"})
     assert fragment.ok
     assert "<html" not in fragment.text()
+    # htmx takes the fragment's root-level <title> for the tab's title, so it goes in the head here.
+    title, body = re.fullmatch(r"(<title>[^<]*</title>)(.*)", fragment.text(), re.S).groups()
     documents["catalog fragment (htmx, /courses/?q=sql)"] = (
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Fragment</title></head>'
-        f"<body><main>{fragment.text()}</main></body></html>"
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">{title}</head>'
+        f"<body><main>{body}</main></body></html>"
     )
     names = {}
     for number, (name, html) in enumerate(documents.items()):
