@@ -5,7 +5,8 @@ and the learner is redirected all the same; the spool is replayed into the datab
 that finds the database back (or by `manage.py replay_clicks`). Every click carries a UUID that is
 unique in the database, so replaying a spool twice, or a spool that was half replayed, doubles nothing.
 
-The offer a token names is cached, so a learner can be redirected while the database is away.
+The offer a token names is read from the database, and a copy is cached on each read, so a learner can be
+redirected while the database is away.
 """
 
 import datetime as dt
@@ -49,15 +50,27 @@ def _offer_key(token: str) -> str:
 
 
 def offer_for_token(token: str) -> Offer | None:
-    """The offer with its partner and course, from the cache when it can be. Raises DatabaseError only
-    when the database is away and the offer is not cached.
+    """The offer with its partner and course, read from the database; the copy cached by the last read only
+    while the database is unavailable. Raises DatabaseError when the database is away and nothing is cached.
+
+    The database comes first so that an ended offer (offer or partner inactive, course unpublished) answers
+    410 the moment it is committed, even if forgetting the cached copy failed (Redis away during the save):
+    one query on the unique token's index. The copy is rewritten on every read, so it is as fresh as the
+    last click that reached the database.
     """
     key = _offer_key(token)
-    offer = cache.get(key)
+    try:
+        offer = Offer.objects.select_related("partner", "course").filter(token=token).first()
+    except DatabaseError:
+        cached = cache.get(key)
+        if not cached:  # (False: a "no such offer" entry written before the database came first)
+            raise
+        return cached
     if offer is None:
-        offer = Offer.objects.select_related("partner", "course").filter(token=token).first() or False
+        cache.delete(key)  # no entry for tokens that name nothing: anyone can make up tokens
+    else:
         cache.set(key, offer, OFFER_CACHE_TIMEOUT)
-    return offer or None
+    return offer
 
 
 def forget_offers(tokens) -> None:
