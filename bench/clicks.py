@@ -446,7 +446,7 @@ def outage(args, env: dict, tmp: Path, tokens: list[str], spool: Path, *, frozen
         window["end"] = time.perf_counter()
 
     try:
-        with gunicorn(env, args.workers, tmp / "outage", paths) as (port, access, error_log):
+        with gunicorn(env, args.workers, tmp / ("frozen" if frozen else "refused"), paths) as (port, access, error_log):
             controller = threading.Thread(target=play_outage)
             controller.start()
             access.mark()
