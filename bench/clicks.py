@@ -453,8 +453,8 @@ def outage(args, env: dict, tmp: Path, tokens: list[str], spool: Path, *, frozen
             answers, seconds = fire(port, paths, args.concurrency, answered)
             controller.join()
             server = access.since_mark()
-            if frozen:  # the workers that met the frozen database try it again after DATABASE_RETRY_AFTER
-                time.sleep(max(0.0, window["end"] + RETRY_AFTER + 0.5 - time.perf_counter()))
+            if frozen:  # the workers that met the frozen database try it again within 1.5 x DATABASE_RETRY_AFTER
+                time.sleep(max(0.0, window["end"] + 1.5 * RETRY_AFTER + 0.5 - time.perf_counter()))
             after, _ = fire(port, paths[: args.after], 1, [0])  # learners who come once the database is back
             time.sleep(0.5)
             log = error_log.read_text()

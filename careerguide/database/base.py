@@ -22,14 +22,15 @@ The deadline applies only while Django serves a request (request_started to requ
 generate_catalog and migrations run statements of minutes, and must never be cut. For the same reason the
 server's statement_timeout is set only on connections opened during a request.
 
-After a wait cut by the deadline, this process leaves the database alone for `retry_after` seconds (a
-circuit breaker, as careerguide/cache_backends.py does for Redis): every call fails at once with
-OperationalError. The rest of the request then does not wait again (a click is spooled at once, see
-courses/tracking.py), nor do the next requests of this worker. A server that answers with an error (a
-refused connection, a cancelled statement) does not open the breaker: it answers fast by itself.
+After a wait cut by the deadline, this process leaves the database alone for `retry_after` seconds or up
+to half as long again (a circuit breaker, as careerguide/cache_backends.py does for Redis): every call
+fails at once with OperationalError. The rest of the request then does not wait again (a click is spooled
+at once, see courses/tracking.py), nor do the next requests of this worker. A server that answers with an
+error (a refused connection, a cancelled statement) does not open the breaker: it answers fast by itself.
 """
 
 import logging
+import random
 import signal
 import threading
 import time
@@ -162,10 +163,13 @@ class DatabaseWrapper(base.DatabaseWrapper):
                 _armed = False
                 signal.signal(signal.SIGALRM, previous)
         except DeadlineExpired:
-            _unavailable_until[self.alias] = time.monotonic() + self.retry_after
+            # Workers that met the silence together would otherwise try again together, every one of them holding
+            # a request for the whole deadline while learners queue; spread out, the others keep serving.
+            pause = self.retry_after * random.uniform(1.0, 1.5)
+            _unavailable_until[self.alias] = time.monotonic() + pause
             logger.warning(
-                "database %r did not answer (%s) within %g s: connection closed, calls skipped for %g s",
-                self.alias, what, self.query_timeout, self.retry_after,
+                "database %r did not answer (%s) within %g s: connection closed, calls skipped for %.1f s",
+                self.alias, what, self.query_timeout, pause,
             )  # fmt: skip
             self._discard()
             raise OperationalError(
