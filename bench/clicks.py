@@ -476,7 +476,8 @@ def outage(args, env: dict, tmp: Path, tokens: list[str], spool: Path, *, frozen
         print(f"\n2. database away for {end - start:.1f} s: the relay cut gunicorn's {window['cut']} connections "
               f"and refused new ones")  # fmt: skip
     parts = (
-        ("before", [a for a in answers if a.start < start]),
+        ("before", [a for a in answers if a.start + a.ms / 1000 < start]),
+        ("in flight", [a for a in answers if a.start < start <= a.start + a.ms / 1000]),  # when it went away
         ("during", [a for a in answers if start <= a.start < end]),
         ("after", [a for a in answers if a.start >= end]),
         (f"then {len(after)} alone", after),
