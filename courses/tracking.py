@@ -34,6 +34,7 @@ logger = logging.getLogger(__name__)
 
 OFFER_CACHE_TIMEOUT = 24 * 3600
 STALE_CLAIM_SECONDS = 60
+REPLAY_BATCH = 500  # spooled clicks per statement
 # Crawlers, link previewers and HTTP libraries: their clicks are kept, marked as bots, never paid for.
 BOT_USER_AGENT = re.compile(
     r"bot|crawl|spider|slurp|archiver|facebookexternalhit|embedly|preview|headless|lighthouse|"
@@ -233,8 +234,14 @@ class ClickSpool:
             with path.open("rb") as stream:
                 fcntl.flock(stream.fileno(), fcntl.LOCK_EX)  # wait for a writer that opened it before the rename
                 clicks = [click for line in stream if (click := self._parse(line, path))]
-            before = Click.objects.filter(click_id__in=[click.click_id for click in clicks]).count()
-            Click.objects.bulk_create(clicks, ignore_conflicts=True, batch_size=500)
+            # In batches: in a web request each statement has a deadline (careerguide/database/base.py), and the
+            # spool of a long outage named in one statement would be cancelled on every click that tries it.
+            ids = [click.click_id for click in clicks]
+            before = sum(
+                Click.objects.filter(click_id__in=ids[start : start + REPLAY_BATCH]).count()
+                for start in range(0, len(ids), REPLAY_BATCH)
+            )
+            Click.objects.bulk_create(clicks, ignore_conflicts=True, batch_size=REPLAY_BATCH)
         except FileNotFoundError:
             return 0
         except DatabaseError:
