@@ -46,10 +46,18 @@ def run_per_backend(script: str, backends: list[str], extra_args: list[str]) -> 
 
 
 def free_port() -> int:
-    """A loopback port nobody listens on right now, for a server a script starts."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A loopback port nobody listens on right now, for a server a script starts: any, or the first free one of
+    BENCH_PORTS (e.g. 8131-8139) on machines where servers may only listen on given ports.
+    """
+    first, _, last = os.environ.get("BENCH_PORTS", "0").partition("-")
+    for port in range(int(first), int(last or first) + 1):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return sock.getsockname()[1]
+    raise RuntimeError(f"no free port in BENCH_PORTS={os.environ['BENCH_PORTS']}")
 
 
 def stop(process: subprocess.Popen) -> None:

@@ -12,15 +12,21 @@ the clicks recorded are counted exactly, by id.
    refuses new ones (the database stops for gunicorn alone: other users of the server are untouched)
    for --outage-seconds, or until three quarters are answered, whichever comes first. Then --after
    clicks one at a time, then `manage.py replay_clicks` if anything is still spooled; sent vs recorded.
+3. Database frozen: the same, but the relay freezes instead: it stops reading and forwarding, every
+   connection stays open and new ones are accepted, so gunicorn's requests get no answer and no error (a
+   hung server or proxy). The --after clicks start once the workers try the database again
+   (DATABASE_RETRY_AFTER, careerguide/database/base.py), so the first of them replays the spool.
 
 Latency is measured by the client, so under load it is mostly queueing (Little's law: concurrency divided
 by requests/s). The server's own time per request (gunicorn's access log, %(D)s) is printed beside it.
 Prints figures; asserts nothing.
 
 Usage: .venv/bin/python bench/clicks.py [--clicks 2000] [--concurrency 50] [--workers N] [--outage-seconds 3]
-Needs PostgreSQL (BENCH_POSTGRES_SERVER, default postgres://postgres@127.0.0.1:5432; database
-careerguide_bench_clicks, created and migrated if missing) and Redis (BENCH_REDIS_URL, default
+                                        [--only steady,refused,frozen]
+Needs PostgreSQL (BENCH_POSTGRES_SERVER, default postgres://postgres@127.0.0.1:5432; database BENCH_DATABASE,
+default careerguide_bench_clicks, created and migrated if missing) and Redis (BENCH_REDIS_URL, default
 redis://127.0.0.1:6379/14, a database number of its own: it is flushed). --workers defaults to cores + 1.
+Servers listen on free loopback ports, or on BENCH_PORTS (e.g. 8131-8139) if set.
 """
 
 import argparse
@@ -46,9 +52,10 @@ from urllib.parse import parse_qs, urlsplit
 
 from _setup import ROOT, django_for, free_port, stop, wait_until_ready
 
-DATABASE = "careerguide_bench_clicks"
+DATABASE = os.environ.get("BENCH_DATABASE", "careerguide_bench_clicks")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 OFFERS = 10
+RETRY_AFTER = float(os.environ.get("DATABASE_RETRY_AFTER", "3"))  # as careerguide/settings.py reads it
 PARTNER_HOST = "partner.example"
 HEADERS = {
     "User-Agent": (
@@ -58,6 +65,7 @@ HEADERS = {
     "Accept-Language": "en-GB,en;q=0.9",
 }
 SPOOLED = re.compile(r"database unavailable: click ([0-9a-f-]{36}) spooled")
+DEADLINE_CUT = re.compile(r"did not answer \((\w[\w ]*)\) within")
 
 
 # -- the database outage --------------------------------------------------------------------------------
@@ -65,17 +73,21 @@ SPOOLED = re.compile(r"database unavailable: click ([0-9a-f-]{36}) spooled")
 
 class DatabaseRelay:
     """A TCP relay to PostgreSQL whose stop() plays a database going away for the clients behind it only:
-    open connections are cut and new ones refused (the port stops listening) until start().
+    open connections are cut and new ones refused (the port stops listening) until start(). freeze() plays
+    one that stops answering: nothing is read or forwarded any more, but every connection stays open and new
+    ones are accepted (by the kernel, which acknowledges what they send) until thaw().
     """
 
-    def __init__(self, upstream: tuple[str, int]):
+    def __init__(self, upstream: tuple[str, int], port: int = 0):
         self.upstream = upstream
         self.relays: set = set()
         self.accepted = 0
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
-        self.port = self._run(self._listen(0))
+        self.thawed = asyncio.Event()
+        self.loop.call_soon_threadsafe(self.thawed.set)
+        self.port = self._run(self._listen(port))
 
     def _run(self, coroutine):
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout=10)
@@ -86,6 +98,7 @@ class DatabaseRelay:
 
     async def _relay(self, client_reader, client_writer):
         self.accepted += 1
+        await self.thawed.wait()
         try:
             server_reader, server_writer = await asyncio.open_connection(*self.upstream)
         except OSError:
@@ -98,10 +111,10 @@ class DatabaseRelay:
         finally:
             self.relays.discard(pair)
 
-    @staticmethod
-    async def _pipe(reader, writer):
+    async def _pipe(self, reader, writer):
         try:
-            while data := await reader.read(65536):
+            while (await self.thawed.wait()) and (data := await reader.read(65536)):
+                await self.thawed.wait()  # what was read as it froze is held back too
                 writer.write(data)
                 await writer.drain()
         except OSError:
@@ -124,6 +137,20 @@ class DatabaseRelay:
     def start(self) -> None:
         self._run(self._listen(self.port))
 
+    async def _freeze(self) -> int:
+        self.thawed.clear()
+        return len(self.relays)
+
+    def freeze(self) -> int:
+        """Stop reading and forwarding, every connection kept open; returns how many are open."""
+        return self._run(self._freeze())
+
+    async def _thaw(self) -> None:
+        self.thawed.set()
+
+    def thaw(self) -> None:
+        self._run(self._thaw())
+
     def close(self) -> None:
         try:
             self._run(self._stop())
@@ -137,7 +164,7 @@ def relay_worker(upstream: str) -> None:
     Prints its port, then answers "stop" (with the number of connections cut) and "start" on stdin.
     """
     host, port = upstream.rsplit(":", 1)
-    relay = DatabaseRelay((host, int(port)))
+    relay = DatabaseRelay((host, int(port)), port=free_port() if os.environ.get("BENCH_PORTS") else 0)
     print(relay.port, flush=True)
     for line in sys.stdin:
         if line.strip() == "stop":
@@ -145,6 +172,11 @@ def relay_worker(upstream: str) -> None:
         elif line.strip() == "start":
             relay.start()
             print("started", flush=True)
+        elif line.strip() == "freeze":
+            print(relay.freeze(), flush=True)
+        elif line.strip() == "thaw":
+            relay.thaw()
+            print("thawed", flush=True)
         elif line.strip() == "accepted":
             print(relay.accepted, flush=True)
     relay.close()
@@ -170,6 +202,12 @@ class RelayProcess:
 
     def start(self) -> None:
         self._ask("start")
+
+    def freeze(self) -> int:
+        return int(self._ask("freeze"))
+
+    def thaw(self) -> None:
+        self._ask("thaw")
 
     def accepted(self) -> int:
         """How many connections gunicorn has opened to the database so far."""
@@ -383,7 +421,8 @@ def steady_state(args, env: dict, tmp: Path, tokens: list[str]) -> None:
     print(f"  sent {len(alone) + len(answers)}, recorded {human} human + {bot} bot; spooled {len(spooled)}")
 
 
-def outage(args, env: dict, tmp: Path, tokens: list[str], spool: Path) -> None:
+def outage(args, env: dict, tmp: Path, tokens: list[str], spool: Path, *, frozen: bool) -> None:
+    """The database away (refused) or frozen (silent) for gunicorn, from a quarter of the clicks on."""
     paths = [f"/go/{tokens[i % len(tokens)]}/" for i in range(args.clicks)]
     upstream = urlsplit(env["DATABASE_URL"])
     relay = RelayProcess(f"{upstream.hostname}:{upstream.port or 5432}")
@@ -397,20 +436,25 @@ def outage(args, env: dict, tmp: Path, tokens: list[str], spool: Path) -> None:
             time.sleep(0.001)
         window["opened"] = relay.accepted()
         window["start"] = time.perf_counter()
-        window["cut"] = relay.stop()
+        window["cut"] = relay.freeze() if frozen else relay.stop()
         while time.perf_counter() - window["start"] < args.outage_seconds and answered[0] < 3 * args.clicks // 4:
             time.sleep(0.005)
-        relay.start()
+        if frozen:
+            relay.thaw()
+        else:
+            relay.start()
         window["end"] = time.perf_counter()
 
     try:
-        with gunicorn(env, args.workers, tmp / "outage", paths) as (port, access, error_log):
+        with gunicorn(env, args.workers, tmp / ("frozen" if frozen else "refused"), paths) as (port, access, error_log):
             controller = threading.Thread(target=play_outage)
             controller.start()
             access.mark()
             answers, seconds = fire(port, paths, args.concurrency, answered)
             controller.join()
             server = access.since_mark()
+            if frozen:  # the workers that met the frozen database try it again within 1.5 x DATABASE_RETRY_AFTER
+                time.sleep(max(0.0, window["end"] + 1.5 * RETRY_AFTER + 0.5 - time.perf_counter()))
             after, _ = fire(port, paths[: args.after], 1, [0])  # learners who come once the database is back
             time.sleep(0.5)
             log = error_log.read_text()
@@ -425,10 +469,15 @@ def outage(args, env: dict, tmp: Path, tokens: list[str], spool: Path) -> None:
     ids = [a.click_id for a in answers + after if a.click_id]
     human, bot = recorded(ids)
     replayed, _ = recorded(sorted(spooled))
-    print(f"\n2. database away for {end - start:.1f} s: the relay cut gunicorn's {window['cut']} connections "
-          f"and refused new ones")  # fmt: skip
+    if frozen:
+        print(f"\n3. database frozen for {end - start:.1f} s: the relay stopped forwarding on gunicorn's "
+              f"{window['cut']} open connections and on new ones, all kept open")  # fmt: skip
+    else:
+        print(f"\n2. database away for {end - start:.1f} s: the relay cut gunicorn's {window['cut']} connections "
+              f"and refused new ones")  # fmt: skip
     parts = (
-        ("before", [a for a in answers if a.start < start]),
+        ("before", [a for a in answers if a.start + a.ms / 1000 < start]),
+        ("in flight", [a for a in answers if a.start < start <= a.start + a.ms / 1000]),  # when it went away
         ("during", [a for a in answers if start <= a.start < end]),
         ("after", [a for a in answers if a.start >= end]),
         (f"then {len(after)} alone", after),
@@ -441,6 +490,10 @@ def outage(args, env: dict, tmp: Path, tokens: list[str], spool: Path) -> None:
           f"(recorded once replayed: {replayed}), recorded {human} human + {bot} bot")  # fmt: skip
     print(f"  database connections opened by gunicorn: {window['opened']} before the cut, {opened} in all; "
           f"spool after the run: {len(left_in_spool)} files, {replay_note}")  # fmt: skip
+    cuts = Counter(DEADLINE_CUT.findall(log))
+    if cuts or frozen:
+        print(f"  waits cut by the deadline: {sum(cuts.values())} "
+              f"({', '.join(f'{what} {n}' for what, n in sorted(cuts.items())) or 'none'})")  # fmt: skip
     problems = Counter(line for line in log.splitlines() if "Error" in line or "still unavailable" in line)
     for line, n in problems.most_common(5):
         print(f"  gunicorn log, {n} x: {line[:160]}")
@@ -454,6 +507,7 @@ def main():
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) + 1)
     parser.add_argument("--outage-seconds", type=float, default=3.0)
     parser.add_argument("--after", type=int, default=20, help="clicks sent one at a time after the outage run")
+    parser.add_argument("--only", default="steady,refused,frozen", help="runs to do, comma-separated")
     parser.add_argument("--relay-worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.relay_worker:
@@ -488,8 +542,13 @@ def main():
         print(f"gunicorn {args.workers} sync workers, PostgreSQL {pg_version}, Redis {REDIS_URL}, "
               f"{os.cpu_count()} cores; {args.clicks} clicks at {args.concurrency} concurrent over {len(tokens)} "
               f"offers; the browser User-Agent counts as {agent}", flush=True)  # fmt: skip
-        steady_state(args, dict(os.environ), tmp, tokens)  # also leaves every offer cached in Redis
-        outage(args, dict(os.environ), tmp, tokens, spool)
+        runs = set(args.only.split(","))
+        if "steady" in runs:
+            steady_state(args, dict(os.environ), tmp, tokens)
+        if "refused" in runs:
+            outage(args, dict(os.environ), tmp, tokens, spool, frozen=False)
+        if "frozen" in runs:
+            outage(args, dict(os.environ), tmp, tokens, spool, frozen=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

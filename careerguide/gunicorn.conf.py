@@ -33,8 +33,8 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 worker_class = "sync"
 workers = int(os.environ.get("GUNICORN_WORKERS") or _cpu_count() + 1)
 
-# Pages take milliseconds; a worker stuck for 30 s (a database that stopped answering without refusing) is killed
-# and replaced. Set connect_timeout in DATABASE_URL (…?connect_timeout=5) so such a worker fails sooner.
+# Pages take milliseconds; a worker stuck for 30 s is killed and replaced. A database that stops answering without
+# refusing costs a request about DATABASE_QUERY_TIMEOUT (1 s), not this (careerguide/database/base.py).
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 # On SIGTERM, in-flight requests get this long; keep it below the orchestrator's stop timeout
 # (compose.yaml: stop_grace_period 30s; `docker stop` defaults to 10 s, so use `docker stop -t 30`).

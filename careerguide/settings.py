@@ -131,6 +131,29 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A PostgreSQL that stops answering (not refusing) must cost a web request about a second, never the worker:
+    # careerguide/database/base.py bounds every wait of a request (connect, health check, query, commit) to
+    # DATABASE_QUERY_TIMEOUT seconds, has the server cancel slower statements a little sooner, then skips the
+    # database for DATABASE_RETRY_AFTER seconds in that process. Commands and migrations are not cut. Options
+    # given in DATABASE_URL (?connect_timeout=…) win.
+    DATABASES["default"]["ENGINE"] = "careerguide.database"
+    DATABASES["default"]["OPTIONS"] = {
+        # Seconds to open a connection outside a request (libpq's minimum is 2); within one, the query timeout.
+        "connect_timeout": int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "2")),
+        # A server or route that goes away silently: probe an idle connection after 10 s, drop it after 3 missed
+        # probes; drop it when sent data stays unacknowledged for 5 s. A healthy server's kernel acknowledges at
+        # once, however long its query runs, so neither cuts a long command.
+        "keepalives": 1,
+        "keepalives_idle": 10,
+        "keepalives_interval": 5,
+        "keepalives_count": 3,
+        "tcp_user_timeout": 5000,
+        # Web requests only; 0 turns the deadline and the server-side statement_timeout off.
+        "query_timeout": float(os.environ.get("DATABASE_QUERY_TIMEOUT", "1")),
+        "retry_after": float(os.environ.get("DATABASE_RETRY_AFTER", "3")),
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
 
 # REDIS_URL unset means a per-process memory cache: fine for `make run`, but every process then has its own
 # copy, so production (several gunicorn workers) sets REDIS_URL to share one cache and its invalidations.

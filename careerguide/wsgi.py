@@ -14,3 +14,7 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "careerguide.settings")
 
 application = get_wsgi_application()
+
+# The PostgreSQL backend bounds database waits while a request is served, which it learns from Django's request
+# signals: load it now, before the first request starts (careerguide/database/base.py).
+import careerguide.database.base  # noqa: E402, F401

@@ -5,7 +5,8 @@ and the learner is redirected all the same; the spool is replayed into the datab
 that finds the database back (or by `manage.py replay_clicks`). Every click carries a UUID that is
 unique in the database, so replaying a spool twice, or a spool that was half replayed, doubles nothing.
 
-The offer a token names is cached, so a learner can be redirected while the database is away.
+The offer a token names is read from the database, and a copy is cached on each read, so a learner can be
+redirected while the database is away.
 """
 
 import fcntl
@@ -30,9 +31,19 @@ logger = logging.getLogger(__name__)
 
 OFFER_CACHE_TIMEOUT = 24 * 3600
 STALE_CLAIM_SECONDS = 60
+REPLAY_BATCH = 500  # spooled clicks per statement
 
 
 # -- the offer behind a token ---------------------------------------------------------------------------
+
+
+# What the redirect and its 410 page read, nothing more: a course row is mostly its search document, sent and
+# parsed on every click otherwise.
+REDIRECT_FIELDS = (
+    "token", "url", "commission_tag", "active",
+    "partner__active", "partner__allowed_hosts", "partner__link_template", "partner__tag_parameters",
+    "course__published", "course__title", "course__slug",
+)  # fmt: skip
 
 
 def _offer_key(token: str) -> str:
@@ -40,15 +51,29 @@ def _offer_key(token: str) -> str:
 
 
 def offer_for_token(token: str) -> Offer | None:
-    """The offer with its partner and course, from the cache when it can be. Raises DatabaseError only
-    when the database is away and the offer is not cached.
+    """The offer with its partner and course, read from the database; the copy cached by the last read only
+    while the database is unavailable. Raises DatabaseError when the database is away and nothing is cached.
+
+    The database comes first so that an ended offer (offer or partner inactive, course unpublished) answers
+    410 the moment it is committed, even if forgetting the cached copy failed (Redis away during the save):
+    one query on the unique token's index. The copy is rewritten on every read, so it is as fresh as the
+    last click that reached the database.
     """
     key = _offer_key(token)
-    offer = cache.get(key)
+    try:
+        # [:1], not first(): the token is unique, and ordering by id costs CPU for nothing (~15 % of the lookup).
+        found = Offer.objects.select_related("partner", "course").only(*REDIRECT_FIELDS).filter(token=token)[:1]
+        offer = next(iter(found), None)
+    except DatabaseError:
+        cached = cache.get(key)
+        if not cached:  # (False: a "no such offer" entry written before the database came first)
+            raise
+        return cached
     if offer is None:
-        offer = Offer.objects.select_related("partner", "course").filter(token=token).first() or False
+        cache.delete(key)  # no entry for tokens that name nothing: anyone can make up tokens
+    else:
         cache.set(key, offer, OFFER_CACHE_TIMEOUT)
-    return offer or None
+    return offer
 
 
 def forget_offers(tokens) -> None:
@@ -183,8 +208,14 @@ class ClickSpool:
             with path.open("rb") as stream:
                 fcntl.flock(stream.fileno(), fcntl.LOCK_EX)  # wait for a writer that opened it before the rename
                 clicks = [click for line in stream if (click := self._parse(line, path))]
-            before = Click.objects.filter(click_id__in=[click.click_id for click in clicks]).count()
-            Click.objects.bulk_create(clicks, ignore_conflicts=True, batch_size=500)
+            # In batches: in a web request each statement has a deadline (careerguide/database/base.py), and the
+            # spool of a long outage named in one statement would be cancelled on every click that tries it.
+            ids = [click.click_id for click in clicks]
+            before = sum(
+                Click.objects.filter(click_id__in=ids[start : start + REPLAY_BATCH]).count()
+                for start in range(0, len(ids), REPLAY_BATCH)
+            )
+            Click.objects.bulk_create(clicks, ignore_conflicts=True, batch_size=REPLAY_BATCH)
         except FileNotFoundError:
             return 0
         except DatabaseError:

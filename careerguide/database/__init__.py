@@ -1,0 +1,1 @@
+"""Django's PostgreSQL backend with every wait of a web request bounded (settings.DATABASES: "careerguide.database")."""
