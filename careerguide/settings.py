@@ -152,6 +152,9 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # Web requests only; 0 turns the deadline and the server-side statement_timeout off.
         "query_timeout": float(os.environ.get("DATABASE_QUERY_TIMEOUT", "1")),
         "retry_after": float(os.environ.get("DATABASE_RETRY_AFTER", "3")),
+        # Known slow statements whose results are cached (careerguide.database.heavy_queries): facet counts of a
+        # broad search, a guide's recommendation ranking at 150,000 items.
+        "heavy_query_timeout": float(os.environ.get("DATABASE_HEAVY_QUERY_TIMEOUT", "8")),
         **DATABASES["default"].get("OPTIONS", {}),
     }
 

@@ -192,3 +192,22 @@ def test_only_web_requests_are_cut_short_never_a_long_command(monkeypatch):
 
     bounded_database.forget_failures()
     connection.close()
+
+
+def test_known_heavy_statements_may_take_longer_within_a_request(monkeypatch):
+    """A broad search's facet counts or a guide's ranking at 150,000 items take over a second; they are cached
+    afterwards, so they get the longer heavy_query_timeout, and every other statement keeps the short one.
+    """
+    monkeypatch.setitem(connection.settings_dict["OPTIONS"], "query_timeout", 0.2)
+    monkeypatch.setitem(connection.settings_dict["OPTIONS"], "heavy_query_timeout", 2)
+    bounded_database.forget_failures()
+    connection.close()
+
+    with serving_a_request():
+        with bounded_database.heavy_queries(), connection.cursor() as cursor:
+            cursor.execute("SELECT pg_sleep(0.5)")  # longer than the query timeout: allowed here
+        with connection.cursor() as cursor, pytest.raises(OperationalError):
+            cursor.execute("SELECT pg_sleep(0.5)")  # and cut again after
+
+    bounded_database.forget_failures()
+    connection.close()

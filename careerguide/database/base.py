@@ -37,7 +37,7 @@ import time
 from contextlib import contextmanager
 
 from django.core.signals import request_finished, request_started
-from django.db import OperationalError
+from django.db import OperationalError, connections
 from django.db.backends.postgresql import base
 
 logger = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ logger = logging.getLogger(__name__)
 # How much sooner than our deadline the server cancels a statement: a slow query gets PostgreSQL's own
 # error, which keeps the connection, and only a silent server is cut by the client.
 STATEMENT_TIMEOUT_SHARE = 0.8
-OUR_OPTIONS = ("query_timeout", "retry_after")  # OPTIONS read here, not connection parameters for libpq
+OUR_OPTIONS = ("query_timeout", "retry_after", "heavy_query_timeout")  # read here, not libpq parameters
 
 _serving = threading.local()
 _unavailable_until: dict[str, float] = {}  # per database alias, time.monotonic() until which calls fail at once
@@ -91,6 +91,7 @@ def _on_alarm(signum, frame) -> None:
 class DatabaseWrapper(base.DatabaseWrapper):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self._heavy = False
         # First in the list, so outermost: a wrapper a test adds runs inside the deadline.
         self.execute_wrappers.insert(0, self._bounded_execute)
 
@@ -98,8 +99,38 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     @property
     def query_timeout(self) -> float:
-        """Seconds a web request waits for one call (0: no deadline)."""
+        """Seconds a web request waits for one call (0: no deadline); longer inside heavy_queries()."""
+        if getattr(self, "_heavy", False):
+            return float(self.settings_dict["OPTIONS"].get("heavy_query_timeout", 0)) or self._normal_timeout
+        return self._normal_timeout
+
+    @property
+    def _normal_timeout(self) -> float:
         return float(self.settings_dict["OPTIONS"].get("query_timeout", 0))
+
+    @contextmanager
+    def heavy_queries(self):
+        """Statements known to be slow and cached afterwards (the catalog's facet counts over a broad search, a
+        guide's recommendation ranking) get `heavy_query_timeout` instead of the query timeout, on the server
+        and here. A silent server still costs such a request that long at most, once per worker: then the
+        breaker opens.
+        """
+        if self._heavy or self.query_timeout <= 0 or not serving_request() or self.connection is None:
+            yield
+            return
+        heavy = self.settings_dict["OPTIONS"].get("heavy_query_timeout", 0)
+        with self.cursor() as cursor:
+            cursor.execute("SET statement_timeout = %s", [int(heavy * STATEMENT_TIMEOUT_SHARE * 1000)])
+        self._heavy = True
+        try:
+            yield
+        finally:
+            self._heavy = False
+            if self.connection is not None:  # not cut by the deadline meanwhile
+                with self.cursor() as cursor:
+                    cursor.execute(
+                        "SET statement_timeout = %s", [int(self.query_timeout * STATEMENT_TIMEOUT_SHARE * 1000)]
+                    )
 
     @property
     def retry_after(self) -> float:
@@ -185,3 +216,15 @@ class DatabaseWrapper(base.DatabaseWrapper):
         except Exception:  # already broken: forget it all the same
             logger.debug("closing the abandoned connection failed", exc_info=True)
             self.connection = None
+
+
+@contextmanager
+def heavy_queries(using: str = "default"):
+    """DatabaseWrapper.heavy_queries for `using`, or nothing on another backend (SQLite has no deadline)."""
+    connection = connections[using]
+    if not isinstance(connection, DatabaseWrapper):
+        yield
+        return
+    connection.ensure_connection()
+    with connection.heavy_queries():
+        yield
