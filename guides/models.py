@@ -1,4 +1,6 @@
+import copy
 import hashlib
+from collections import Counter
 
 from django.core.cache import cache
 from django.db import models
@@ -13,6 +15,7 @@ from courses.models import Course, summarize
 from guides.markdown import render_markdown
 
 RECOMMENDATIONS_PER_SECTION = 3
+SECTIONS_PER_ITEM = 2  # the most sections of one guide that may recommend the same item
 
 
 class CareerQuerySet(models.QuerySet):
@@ -100,52 +103,77 @@ class Career(models.Model):
         return render_markdown(self.intro)
 
     def attach_recommendations(self, *, per_section: int = RECOMMENDATIONS_PER_SECTION) -> None:
-        """Give each visible section its `recommendations` and their `totals`: the editor's published picks,
-        or else the best-rated items in the section's topics. Commission plays no part.
+        """Give each visible section its `recommendations` (courses, each with its `recommendation_reason`) and
+        their `totals`: the editor's published picks, or else the best matches for the section's topics (the
+        rule is CourseQuerySet.best_ids_for_topic_sets'). Commission plays no part.
 
-        Which items each section shows is cached under the page version, which any edit of a guide or the
-        catalog replaces (careerguide/page_cache.py). So a render the page cache does not serve (an editor, or
-        the first learner after an edit) reads the chosen items in one query instead of choosing them again.
+        Which items each section shows, and why, is cached under the page version, which any edit of a guide or
+        the catalog replaces (careerguide/page_cache.py). So a render the page cache does not serve (an editor,
+        or the first learner after an edit) reads the chosen items in one query instead of choosing them again.
         """
         sections = self.visible_sections
         section_ids = ",".join(str(section.pk) for section in sections)
         digest = hashlib.sha256(f"{per_section}:{section_ids}".encode()).hexdigest()[:32]
 
         def key(version):
-            return f"guides:recommended:{version}:{self.pk}:{digest}"
+            return f"guides:recommended-why:{version}:{self.pk}:{digest}"
 
-        version, ids_by_section = cache_versions.current_entry(page_cache.VERSION_KEY, key)
-        if ids_by_section is None:
+        version, chosen_ids = cache_versions.current_entry(page_cache.VERSION_KEY, key)
+        if chosen_ids is None:
             chosen = self._choose_recommendations(per_section)
-            ids_by_section = {pk: [course.pk for course in courses] for pk, courses in chosen.items()}
-            cache.set(key(version), ids_by_section, page_cache.PAGE_TIMEOUT)
+            chosen_ids = {
+                pk: [(course.pk, course.recommendation_reason) for course in courses] for pk, courses in chosen.items()
+            }
+            cache.set(key(version), chosen_ids, page_cache.PAGE_TIMEOUT)
         else:
-            wanted = {pk for ids in ids_by_section.values() for pk in ids}
+            wanted = {course_id for found in chosen_ids.values() for course_id, _ in found}
             # Published again: the ids may predate an unpublish whose invalidation the cache never received.
             courses = Course.objects.published().summaries().in_bulk(wanted)
-            chosen = {section: [courses[pk] for pk in ids if pk in courses] for section, ids in ids_by_section.items()}
+            chosen = {
+                section: [_recommended(courses[pk], reason) for pk, reason in found if pk in courses]
+                for section, found in chosen_ids.items()
+            }
         for section in sections:
             section.recommendations = chosen.get(section.pk, [])
             section.totals = summarize(section.recommendations)
 
     def _choose_recommendations(self, per_section: int) -> dict[int, list[Course]]:
-        """{section id: its recommended courses} for the visible sections (best-in-topic ranking is itself
-        cached until the catalog changes; one query for all sections).
+        """{section id: its recommended courses} for the visible sections, in one query for all sections
+        (whose answer is itself cached until the catalog changes).
+
+        Sections are filled in guide order, and an item already shown in SECTIONS_PER_ITEM sections (editor's
+        picks count) gives way to the next best match: one strong book must not fill a whole guide.
         """
         sections = self.visible_sections
         published_picks = Course.objects.published().select_related("provider").order_by("title")
         prefetch_related_objects(sections, "topics", Prefetch("picks", published_picks, to_attr="published_picks"))
-        wanted_topics = {
-            topic.pk for section in sections if not section.published_picks for topic in section.topics.all()
+        topic_sets = {
+            section.pk: tuple(sorted(topic.pk for topic in section.topics.all()))
+            for section in sections
+            if not section.published_picks
         }
-        best = best_in_topics(wanted_topics, per_topic=per_section)
+        shown = Counter(course.pk for section in sections for course in section.published_picks)
+        # Each item shown fills one of SECTIONS_PER_ITEM places, so this many candidates fill every section
+        # whenever its topics have enough distinct items, however many sections the duplicate limit passed over.
+        candidates = per_section + (per_section * len(topic_sets) + shown.total()) // SECTIONS_PER_ITEM
+        best = best_in_topics(topic_sets.values(), per_set=candidates)
         chosen = {}
         for section in sections:
             if section.published_picks:
-                chosen[section.pk] = section.published_picks
-            else:
-                candidates = {course.pk: course for topic in section.topics.all() for course in best.get(topic.pk, [])}
-                chosen[section.pk] = sorted(candidates.values(), key=Course.recommendation_order)[:per_section]
+                chosen[section.pk] = [_recommended(course, "Editor's pick") for course in section.published_picks]
+                continue
+            topic_names = {topic.pk: topic.name for topic in section.topics.all()}
+            covered, courses = set(), []
+            for course, matched in best.get(topic_sets[section.pk], []):
+                if len(courses) == per_section:
+                    break
+                if shown[course.pk] >= SECTIONS_PER_ITEM:
+                    continue
+                shown[course.pk] += 1
+                names = [name for pk, name in topic_names.items() if pk in matched]
+                courses.append(_recommended(course, _match_reason(course, names, covered)))
+                covered.update(names)
+            chosen[section.pk] = courses
         return chosen
 
     def table_of_contents(self) -> list[tuple[str, str]]:
@@ -239,3 +267,25 @@ class GuideSection(models.Model):
 
     def body_html(self) -> str:
         return render_markdown(self.body)
+
+
+def _recommended(course: Course, reason: str) -> Course:
+    """`course` with why a section recommends it: a copy, as two sections may give the same item different reasons."""
+    course = copy.copy(course)
+    course.recommendation_reason = reason
+    return course
+
+
+def _match_reason(course: Course, topic_names: list[str], covered: set[str]) -> str:
+    """ "Top match for PostgreSQL and SQL" for the section's topics it is the first shown item to cover, else
+    "Also covers SQL"; its rating when known.
+    """
+    new = [name for name in topic_names if name not in covered]
+    reason = f"Top match for {_and_list(new)}" if new else f"Also covers {_and_list(topic_names)}"
+    if course.rating is not None:
+        reason += f" · rated {course.rating:.1f} of 5"
+    return reason
+
+
+def _and_list(words: list[str]) -> str:
+    return " and ".join(words) if len(words) < 3 else f"{', '.join(words[:-1])} and {words[-1]}"

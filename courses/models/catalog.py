@@ -1,11 +1,13 @@
+import operator
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import reduce
 
 from django.core.cache import cache
 from django.db import models, transaction
-from django.db.models import F, Q, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Case, Count, F, Max, Q, Value, When, Window
+from django.db.models.functions import Lower, RowNumber
 from django.urls import reverse
 from django.utils.text import Truncator
 from simple_history.models import HistoricalRecords
@@ -111,35 +113,67 @@ class CourseQuerySet(models.QuerySet):
         """
         return facets.counts(self, filters)
 
-    def best_ids_in_topics(self, topic_ids, *, per_topic: int) -> dict[int, list[int]]:
-        """The ids of the best-rated `per_topic` courses of each topic, in one query: {topic_id: [id, …]}.
+    def best_ids_for_topic_sets(self, topic_sets, *, per_set: int) -> dict[tuple[int, ...], list[tuple]]:
+        """For each set of topic ids, the ids of its `per_set` best matching courses, in one query:
+        {sorted topic ids: [(course id, (ids of the set's topics the course has)), …]}, best first.
+
+        The recommendation rule (guide sections without picks; the disclosure page tells learners):
+        1. more of the set's topics covered first;
+        2. then items mostly about them: fewer topics of their own (a PostgreSQL book before a survey of five
+           subjects that touches PostgreSQL);
+        3. then higher rated, then more often rated (unrated last);
+        4. then free, then with a listed price, then without one;
+        5. then with a known duration;
+        6. then by title, ignoring case.
+        Commission plays no part. It works without any rating, so a catalog without ratings is not ranked by title.
 
         Only ids: the ranking reads every link of the topics (a popular topic has tens of thousands), so its
         rows are kept narrow; courses.catalog.best_in_topics caches the answer and fetches the few courses.
         """
-        if not topic_ids:
+        topic_sets = sorted({tuple(sorted(set(topics))) for topics in topic_sets if topics})
+        if not topic_sets:
             return {}
-        links = (
-            Course.topics.through.objects.filter(topic_id__in=topic_ids, course__in=self.values("pk"))
-            .annotate(
-                place=Window(
-                    RowNumber(),
-                    partition_by=F("topic_id"),
-                    order_by=[
-                        F("course__rating").desc(nulls_last=True),
-                        F("course__rating_count").desc(),
-                        "course__title",
-                    ],
-                )
-            )
-            .filter(place__lte=per_topic)
-            .order_by("topic_id", "place")
-            .values_list("topic_id", "course_id")
+        wanted = sorted({topic for topics in topic_sets for topic in topics})
+        has = {f"has_{topic}": Max(Case(When(topic_id=topic, then=Value(1)), default=Value(0))) for topic in wanted}
+        matches = {
+            f"matches_{index}": reduce(operator.add, [F(f"has_{topic}") for topic in topics])
+            for index, topics in enumerate(topic_sets)
+        }
+        tie_breaks = [
+            F("course_topic_count").asc(),  # mostly about the set's topics before touching them in passing
+            F("course__rating").desc(nulls_last=True),
+            F("course__rating_count").desc(),
+            Case(
+                When(course__price=0, then=Value(0)), When(course__price__isnull=False, then=Value(1)), default=Value(2)
+            ).asc(),
+            Case(When(course__duration_hours__gt=0, then=Value(0)), default=Value(1)).asc(),
+            Lower("course__title").asc(),
+            F("course_id").asc(),
+        ]
+        places = {
+            f"place_{index}": Window(RowNumber(), order_by=[F(f"matches_{index}").desc(), *tie_breaks])
+            for index in range(len(topic_sets))
+        }
+        rows = (
+            Course.topics.through.objects.filter(topic_id__in=wanted, course__in=self.values("pk"))
+            .values("course_id")
+            .annotate(course_topic_count=Count("course__topics", distinct=True), **has)
+            .annotate(**matches)
+            .annotate(**places)
+            .filter(reduce(operator.or_, [Q(**{f"{name}__lte": per_set}) for name in places]))
+            .order_by()
+            .values_list("course_id", *places, *has)
         )
-        best = defaultdict(list)
-        for topic_id, course_id in links:
-            best[topic_id].append(course_id)
-        return dict(best)
+        best = {topics: [] for topics in topic_sets}
+        for course_id, *row in rows:
+            place_of, has_topic = row[: len(places)], dict(zip(wanted, row[len(places) :], strict=True))
+            for topics, place in zip(topic_sets, place_of, strict=True):
+                matched = tuple(topic for topic in topics if has_topic[topic])
+                if place <= per_set and matched:
+                    best[topics].append((place, course_id, matched))
+        return {
+            topics: [(course_id, matched) for _, course_id, matched in sorted(found)] for topics, found in best.items()
+        }
 
     def summaries(self):
         """Only what a one-line summary of an item shows (title and address, format, provider, price, hours),
@@ -254,10 +288,6 @@ class Course(models.Model):
 
     def page_description(self) -> str:
         return self.seo_description or Truncator(self.description).chars(155) or self.title
-
-    def recommendation_order(self):
-        """Sort key for recommendations: best rated first, then most rated, then by title. Never commission."""
-        return (-(self.rating or -1), -self.rating_count, self.title)
 
     @property
     def is_free(self) -> bool:

@@ -1,4 +1,7 @@
+import re
+from collections import Counter
 from decimal import Decimal
+from html import unescape
 from io import StringIO
 
 import pytest
@@ -150,3 +153,96 @@ def test_totals_of_a_lone_unpriced_item(client, career):
     html = section_html(guide(client, career), "skills")
 
     assert "Together: 1 item, no listed cost (1 without a listed price). Free: 0 items." in html
+
+
+def recommended(response, anchor):
+    """(title, why) of each item a section recommends, in the order a learner reads them."""
+    html = section_html(response, anchor)
+    items = re.findall(r'<li class="pick">.*?<a [^>]*>([^<]*)</a>.*?<span class="pick__why">([^<]*)</span>', html, re.S)
+    return [(unescape(title), unescape(why)) for title, why in items]
+
+
+def test_without_ratings_items_covering_more_of_the_section_come_first_with_the_reason(client, career):
+    sql, postgres, go = TopicFactory(name="SQL"), TopicFactory(name="PostgreSQL"), TopicFactory(name="Go")
+    CourseFactory(title="A First Look at SQL", topics=[sql])
+    CourseFactory(title="Zen of PostgreSQL and SQL", topics=[sql, postgres])
+    CourseFactory(title="Another SQL Primer", topics=[sql])
+    CourseFactory(title="All About Go", topics=[go])
+    career.sections.get(kind="skills").topics.set([postgres, sql])
+
+    assert recommended(guide(client, career), "skills") == [
+        ("Zen of PostgreSQL and SQL", "Top match for PostgreSQL and SQL"),
+        ("A First Look at SQL", "Also covers SQL"),
+        ("Another SQL Primer", "Also covers SQL"),
+    ]
+
+
+def test_an_item_mostly_about_the_topic_comes_before_one_that_touches_it_in_passing(client, career):
+    postgres, go, docker, linux = (TopicFactory(name=name) for name in ["PostgreSQL", "Go", "Docker", "Linux"])
+    CourseFactory(title="A Tour of Everything", topics=[postgres, go, docker, linux])
+    CourseFactory(title="Backends in Go and PostgreSQL", topics=[postgres, go])
+    CourseFactory(title="PostgreSQL Up Close", topics=[postgres])
+    career.sections.get(kind="skills").topics.set([postgres])
+
+    assert [title for title, _ in recommended(guide(client, career), "skills")] == [
+        "PostgreSQL Up Close",
+        "Backends in Go and PostgreSQL",
+        "A Tour of Everything",
+    ]
+
+
+def test_equal_matches_go_by_rating_then_free_first_then_known_duration(client, career):
+    sql = TopicFactory(name="SQL")
+    common = {"topics": [sql]}
+    CourseFactory(title="A Paid SQL Course With Hours", price=Decimal("30"), duration_hours=Decimal("5"), **common)
+    CourseFactory(title="B Free SQL Course", price=Decimal("0"), **common)
+    CourseFactory(title="C Free SQL Course With Hours", price=Decimal("0"), duration_hours=Decimal("5"), **common)
+    CourseFactory(title="D Rated SQL Course", price=None, rating=Decimal("4.2"), **common)
+    CourseFactory(title="E Unpriced SQL Course", price=None, duration_hours=Decimal("5"), **common)
+    career.sections.get(kind="skills").topics.set([sql])
+
+    assert recommended(guide(client, career), "skills") == [
+        ("D Rated SQL Course", "Top match for SQL · rated 4.2 of 5"),
+        ("C Free SQL Course With Hours", "Also covers SQL"),
+        ("B Free SQL Course", "Also covers SQL"),
+    ]
+
+
+def test_editor_picks_say_they_are_the_editors_choice(client, career):
+    career.sections.get(kind="skills").picks.set([CourseFactory(title="Hand-Picked SQL")])
+
+    assert recommended(guide(client, career), "skills") == [("Hand-Picked SQL", "Editor's pick")]
+
+
+def test_no_item_is_recommended_in_more_than_two_sections(client, career):
+    sql = TopicFactory(name="SQL")
+    CourseFactory(title="The One SQL Course", topics=[sql], rating=Decimal("4.9"))
+    for title in ["Second SQL", "Third SQL", "Fourth SQL", "Fifth SQL", "Sixth SQL"]:
+        CourseFactory(title=title, topics=[sql], rating=Decimal("4.0"))
+    for section in career.sections.all():
+        section.topics.set([sql])
+    extra = career.sections.create(kind="other", heading="More SQL", position=40, published=True, body="More.")
+    extra.topics.set([sql])
+
+    response = guide(client, career)
+    shown = {anchor: [title for title, _ in recommended(response, anchor)] for anchor in [
+        "education", "skills", "tools", extra.anchor]}  # fmt: skip
+
+    assert [anchor for anchor, titles in shown.items() if "The One SQL Course" in titles] == ["education", "skills"]
+    assert all(len(titles) == 3 for titles in shown.values())
+    appearances = Counter(title for titles in shown.values() for title in titles)
+    assert max(appearances.values()) == 2
+
+
+def test_an_editor_pick_counts_toward_the_two_sections_limit(client, career):
+    sql = TopicFactory(name="SQL")
+    star = CourseFactory(title="The One SQL Course", topics=[sql], rating=Decimal("4.9"))
+    CourseFactory(title="Runner-up SQL", topics=[sql], rating=Decimal("4.0"))
+    career.sections.get(kind="tools").picks.set([star])
+    for kind in ["education", "skills"]:
+        career.sections.get(kind=kind).topics.set([sql])
+
+    response = guide(client, career)
+
+    assert [title for title, _ in recommended(response, "education")] == ["The One SQL Course", "Runner-up SQL"]
+    assert [title for title, _ in recommended(response, "skills")] == ["Runner-up SQL"]
