@@ -11,7 +11,7 @@ from simple_history.models import HistoricalRecords
 
 from careerguide import cache_versions, page_cache
 from courses.catalog import best_in_topics
-from courses.models import Course, summarize
+from courses.models import Course, and_list, summarize
 from guides.markdown import render_markdown
 
 RECOMMENDATIONS_PER_SECTION = 3
@@ -281,11 +281,7 @@ def _match_reason(course: Course, topic_names: list[str], covered: set[str]) -> 
     "Also covers SQL"; its rating when known.
     """
     new = [name for name in topic_names if name not in covered]
-    reason = f"Top match for {_and_list(new)}" if new else f"Also covers {_and_list(topic_names)}"
+    reason = f"Top match for {and_list(new)}" if new else f"Also covers {and_list(topic_names)}"
     if course.rating is not None:
         reason += f" · rated {course.rating:.1f} of 5"
     return reason
-
-
-def _and_list(words: list[str]) -> str:
-    return " and ".join(words) if len(words) < 3 else f"{', '.join(words[:-1])} and {words[-1]}"

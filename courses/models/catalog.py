@@ -300,10 +300,8 @@ class Course(models.Model):
         parts = [self.get_kind_display()]
         if self.provider_id:
             parts.append(self.provider.name)
-        if self.price is None:
-            parts.append("price not listed")
-        else:
-            parts.append("free" if self.is_free else f"{self.currency} {self.price}")
+        if self.price is not None:  # an unknown price is left out, as in the totals
+            parts.append("free" if self.is_free else format_price(self.price, self.currency))
         if self.duration_hours:
             parts.append(f"{format_hours(self.duration_hours)} h")
         return " · ".join(parts)
@@ -360,30 +358,49 @@ def plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
+def format_price(amount: Decimal, currency: str) -> str:
+    """ "USD 49" for whole amounts, "USD 49.99" otherwise."""
+    return f"{currency} {amount:.0f}" if amount == amount.to_integral_value() else f"{currency} {amount:.2f}"
+
+
+def and_list(words: list[str]) -> str:
+    """ "a", "a and b", "a, b and c"."""
+    return " and ".join(words) if len(words) < 3 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
 @dataclass(frozen=True)
 class Totals:
-    """What a list of courses adds up to: count, hours and cost (per currency), and how much of it is free."""
+    """What a list of courses adds up to: count, the hours and cost that are known, and how many are free or paid."""
 
     count: int
     hours: Decimal
+    hours_complete: bool
     cost: dict[str, Decimal]
-    unknown_prices: int
     free_count: int
-    free_hours: Decimal
+    paid_count: int
 
     def sentence(self) -> str:
-        """E.g. "Together: 3 items, 30 hours, USD 49.99 (1 without a listed price). Free: 1 item, 10 hours."
+        """E.g. "3 items · about 40 hours · free" or "3 items · at least 30 hours · 1 free, 1 paid at USD 49":
+        what is not known (a price, a duration) is left out rather than announced.
 
         Built here rather than in the template: a guide shows one per section, and as template logic it was
         an eighth of the guide's rendering time (callgrind, bench/README.md).
         """
-        together = [plural(self.count, "item")]
+        parts = [plural(self.count, "item")]
         if self.hours:
-            together.append(f"{format_hours(self.hours)} hours")
-        together += [f"{currency} {amount}" for currency, amount in self.cost.items()] or ["no listed cost"]
-        unknown = f" ({self.unknown_prices} without a listed price)" if self.unknown_prices else ""
-        free = plural(self.free_count, "item") + (f", {format_hours(self.free_hours)} hours" if self.free_hours else "")
-        return f"Together: {', '.join(together)}{unknown}. Free: {free}."
+            parts.append(f"{'about' if self.hours_complete else 'at least'} {format_hours(self.hours)} hours")
+        cost = and_list([format_price(amount, currency) for currency, amount in self.cost.items()])
+        in_total = " in total" if self.paid_count > 1 else ""
+        if self.count and self.free_count == self.count:
+            parts.append("free")
+        elif self.count and self.paid_count == self.count:
+            parts.append(f"{cost}{in_total}")
+        else:
+            known = [f"{self.free_count} free"] if self.free_count else []
+            if self.paid_count:
+                known.append(f"{self.paid_count} paid at {cost}{in_total}")
+            parts += [", ".join(known)] if known else []
+        return " · ".join(parts)
 
 
 def summarize(courses) -> Totals:
@@ -391,14 +408,13 @@ def summarize(courses) -> Totals:
     for course in courses:
         if course.price:
             cost[course.currency] += course.price
-    free = [course for course in courses if course.is_free]
     return Totals(
         count=len(courses),
         hours=sum((course.duration_hours or 0 for course in courses), Decimal(0)),
+        hours_complete=all(course.duration_hours for course in courses),
         cost=dict(sorted(cost.items())),
-        unknown_prices=sum(1 for course in courses if course.price is None),
-        free_count=len(free),
-        free_hours=sum((course.duration_hours or 0 for course in free), Decimal(0)),
+        free_count=sum(1 for course in courses if course.is_free),
+        paid_count=sum(1 for course in courses if course.price),
     )
 
 

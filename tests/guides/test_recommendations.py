@@ -36,7 +36,7 @@ def test_editor_picks_are_shown_with_their_totals(client, career):
 
     for title in ["SQL Basics", "Advanced SQL", "SQL Book"]:
         assert title in html
-    assert "Together: 3 items, 30 hours, USD 49.99 (1 without a listed price). Free: 1 item, 10 hours." in html
+    assert '<p class="picks__totals">3 items · at least 30 hours · 1 free, 1 paid at USD 49.99</p>' in html
 
 
 def test_section_without_picks_recommends_best_rated_items_in_its_topics(client, career):
@@ -143,16 +143,51 @@ def test_each_recommendation_says_format_provider_price_and_hours(client, career
 
     assert '<span class="muted">· Course · Coursera · free · 12.5 h</span>' in html
     assert '<span class="muted">· Course · Udemy · EUR 19.99 · 3 h</span>' in html
-    assert '<span class="muted">· Book · price not listed</span>' in html
-    assert "Together: 3 items, 15.5 hours, EUR 19.99 (1 without a listed price). Free: 1 item, 12.5 hours." in html
+    assert '<span class="muted">· Book</span>' in html  # an unknown price is left out
+    assert '<p class="picks__totals">3 items · at least 15.5 hours · 1 free, 1 paid at EUR 19.99</p>' in html
 
 
-def test_totals_of_a_lone_unpriced_item(client, career):
+def test_totals_of_a_lone_unpriced_item_leave_out_what_is_unknown(client, career):
     career.sections.get(kind="skills").picks.set([CourseFactory(price=None, duration_hours=None)])
 
     html = section_html(guide(client, career), "skills")
 
-    assert "Together: 1 item, no listed cost (1 without a listed price). Free: 0 items." in html
+    assert '<p class="picks__totals">1 item</p>' in html
+
+
+@pytest.mark.parametrize(
+    ("items", "totals"),
+    [
+        ([("0", "10"), ("0", "20"), ("0", "10")], "3 items · about 40 hours · free"),
+        ([("0", None), ("0", None), ("49", None)], "3 items · 2 free, 1 paid at USD 49"),
+        ([("49", "12"), ("20.50", "3.5")], "2 items · about 15.5 hours · USD 69.50 in total"),
+        ([("49", None), ("49", None), (None, None)], "3 items · 2 paid at USD 98 in total"),
+        ([("0", "6"), (None, None)], "2 items · at least 6 hours · 1 free"),
+        ([(None, "6"), (None, None)], "2 items · at least 6 hours"),
+    ],
+)
+def test_totals_read_as_a_plain_sentence_for_free_paid_and_unknown_mixes(client, career, items, totals):
+    career.sections.get(kind="skills").picks.set(
+        [
+            CourseFactory(price=None if price is None else Decimal(price), duration_hours=hours and Decimal(hours))
+            for price, hours in items
+        ]
+    )
+
+    html = section_html(guide(client, career), "skills")
+
+    assert f'<p class="picks__totals">{totals}</p>' in html
+    assert "listed" not in html  # nothing announces what is not known
+
+
+def test_totals_in_two_currencies_name_each(client, career):
+    career.sections.get(kind="skills").picks.set(
+        [CourseFactory(price=Decimal("10"), currency="USD"), CourseFactory(price=Decimal("19.99"), currency="EUR")]
+    )
+
+    html = section_html(guide(client, career), "skills")
+
+    assert '<p class="picks__totals">2 items · EUR 19.99 and USD 10 in total</p>' in html
 
 
 def recommended(response, anchor):
