@@ -1,11 +1,14 @@
 import copy
 import hashlib
+import math
 from collections import Counter
 
 from django.core.cache import cache
 from django.db import models
 from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
@@ -15,6 +18,7 @@ from courses.models import Course, and_list, summarize
 from guides.markdown import render_markdown
 
 RECOMMENDATIONS_PER_SECTION = 3
+READING_WORDS_PER_MINUTE = 200  # a common figure for adults reading non-fiction on a screen
 SECTIONS_PER_ITEM = 2  # the most sections of one guide that may recommend the same item
 
 
@@ -176,6 +180,16 @@ class Career(models.Model):
             chosen[section.pk] = courses
         return chosen
 
+    @cached_property
+    def last_updated(self):
+        """When the guide as shown last changed: its own fields or any visible section; needs `with_sections()`."""
+        return max([self.updated_at, *(section.updated_at for section in self.visible_sections)])
+
+    def reading_minutes(self) -> int:
+        """Minutes to read the intro and the visible sections at READING_WORDS_PER_MINUTE, rounded up."""
+        words = len(self.intro.split()) + sum(len(section.body.split()) for section in self.visible_sections)
+        return max(1, math.ceil(words / READING_WORDS_PER_MINUTE))
+
     def table_of_contents(self) -> list[tuple[str, str]]:
         """(anchor, heading) for each visible section; needs `with_sections()`."""
         return [(section.anchor, section.heading) for section in self.visible_sections]
@@ -264,6 +278,10 @@ class GuideSection(models.Model):
         while anchor in taken:
             anchor, suffix = f"{base}-{suffix}", suffix + 1
         return anchor
+
+    def updated_apart(self) -> bool:
+        """Whether this section changed on another day than the guide's "Updated" line says, so it needs its own."""
+        return timezone.localdate(self.updated_at) != timezone.localdate(self.career.last_updated)
 
     def body_html(self) -> str:
         return render_markdown(self.body)
