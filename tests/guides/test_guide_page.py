@@ -201,3 +201,12 @@ def test_favicon_ico_points_to_the_site_icon(client):
 
     assert response.status_code == 301
     assert response["Location"].endswith("img/favicon.svg")
+
+
+def test_home_search_examples_are_a_hint_below_the_box_not_a_placeholder_a_phone_cuts(client, db):
+    response = client.get(reverse("guides:home"))
+
+    assertContains(response, 'aria-describedby="home-q-hint"')
+    hint = "For example: golang, postgres, system design"
+    assertContains(response, f'<p id="home-q-hint" class="search__hint">{hint}</p>')
+    assertNotContains(response, "placeholder=")
