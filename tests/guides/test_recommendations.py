@@ -281,3 +281,18 @@ def test_an_editor_pick_counts_toward_the_two_sections_limit(client, career):
 
     assert [title for title, _ in recommended(response, "education")] == ["The One SQL Course", "Runner-up SQL"]
     assert [title for title, _ in recommended(response, "skills")] == ["Runner-up SQL"]
+
+
+def test_the_demo_guide_recommends_each_item_in_at_most_two_sections_each_with_a_reason(client):
+    call_command("load_demo", stdout=StringIO())
+    response = client.get(reverse("guides:career_detail", kwargs={"slug": "back-end-engineer"}))
+    career = response.context["career"]
+
+    shown = {section.anchor: recommended(response, section.anchor) for section in career.visible_sections}
+
+    assert all(len(items) == 3 for items in shown.values())
+    appearances = Counter(title for items in shown.values() for title, _ in items)
+    assert max(appearances.values()) <= 2
+    assert all(why.startswith(("Top match for ", "Also covers ")) for items in shown.values() for _, why in items)
+    # Ranked by what they cover, not by title: the first items do not all start with "A".
+    assert sum(items[0][0].startswith("A") for items in shown.values()) < len(shown) / 2
