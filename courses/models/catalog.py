@@ -1,13 +1,11 @@
-import operator
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import reduce
 
 from django.core.cache import cache
-from django.db import models, transaction
-from django.db.models import Case, Count, F, Max, Q, Value, When, Window
-from django.db.models.functions import Lower, RowNumber
+from django.db import connections, models, transaction
+from django.db.models import Case, Count, F, Max, Q, Value, When
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.text import Truncator
 from simple_history.models import HistoricalRecords
@@ -134,40 +132,59 @@ class CourseQuerySet(models.QuerySet):
         if not topic_sets:
             return {}
         wanted = sorted({topic for topics in topic_sets for topic in topics})
-        has = {f"has_{topic}": Max(Case(When(topic_id=topic, then=Value(1)), default=Value(0))) for topic in wanted}
-        matches = {
-            f"matches_{index}": reduce(operator.add, [F(f"has_{topic}") for topic in topics])
-            for index, topics in enumerate(topic_sets)
-        }
-        tie_breaks = [
-            F("course_topic_count").asc(),  # mostly about the set's topics before touching them in passing
-            F("course__rating").desc(nulls_last=True),
-            F("course__rating_count").desc(),
-            Case(
-                When(course__price=0, then=Value(0)), When(course__price__isnull=False, then=Value(1)), default=Value(2)
-            ).asc(),
-            Case(When(course__duration_hours__gt=0, then=Value(0)), default=Value(1)).asc(),
-            Lower("course__title").asc(),
-            F("course_id").asc(),
-        ]
-        places = {
-            f"place_{index}": Window(RowNumber(), order_by=[F(f"matches_{index}").desc(), *tie_breaks])
-            for index in range(len(topic_sets))
-        }
-        rows = (
+        # One row per candidate: which of the wanted topics it has, and what the tie-breaks read.
+        candidates = (
             Course.topics.through.objects.filter(topic_id__in=wanted, course__in=self.values("pk"))
             .values("course_id")
-            .annotate(course_topic_count=Count("course__topics", distinct=True), **has)
-            .annotate(**matches)
-            .annotate(**places)
-            .filter(reduce(operator.or_, [Q(**{f"{name}__lte": per_set}) for name in places]))
+            .annotate(
+                topic_count=Count("course__topics", distinct=True),
+                rating=Max("course__rating"),
+                rating_count=Max("course__rating_count"),
+                price_rank=Max(
+                    Case(
+                        When(course__price=0, then=Value(0)),
+                        When(course__price__isnull=False, then=Value(1)),
+                        default=Value(2),
+                    )
+                ),
+                length_rank=Max(Case(When(course__duration_hours__gt=0, then=Value(0)), default=Value(1))),
+                sort_title=Max(Lower("course__title")),
+                **{
+                    f"has_{topic}": Max(Case(When(topic_id=topic, then=Value(1)), default=Value(0))) for topic in wanted
+                },
+            )
             .order_by()
-            .values_list("course_id", *places, *has)
         )
+        # The windows go over those rows in plain SQL: as ORM annotations each repeated every aggregate in
+        # its ORDER BY, and building that query cost more than running it.
+        inner, params = candidates.query.sql_with_params()
+        name = connections[self.db].ops.quote_name
+        tie_breaks = ", ".join(
+            [
+                name("topic_count"),  # mostly about the set's topics before touching them in passing
+                f"{name('rating')} DESC NULLS LAST",
+                f"{name('rating_count')} DESC",
+                name("price_rank"),
+                name("length_rank"),
+                name("sort_title"),
+                name("course_id"),
+            ]
+        )
+        places = [
+            f"ROW_NUMBER() OVER (ORDER BY {' + '.join(name(f'has_{topic}') for topic in topics)} DESC, {tie_breaks})"
+            f" AS {name(f'place_{index}')}"
+            for index, topics in enumerate(topic_sets)
+        ]
+        columns = ", ".join([name("course_id"), *(name(f"has_{topic}") for topic in wanted)])
+        near_top = " OR ".join(f"{name(f'place_{index}')} <= %s" for index in range(len(topic_sets)))
+        sql = f"SELECT * FROM (SELECT {columns}, {', '.join(places)} FROM ({inner}) candidates) ranked WHERE {near_top}"
+        with connections[self.db].cursor() as cursor:
+            cursor.execute(sql, [*params, *[per_set] * len(topic_sets)])
+            rows = cursor.fetchall()
         best = {topics: [] for topics in topic_sets}
         for course_id, *row in rows:
-            place_of, has_topic = row[: len(places)], dict(zip(wanted, row[len(places) :], strict=True))
-            for topics, place in zip(topic_sets, place_of, strict=True):
+            has_topic = dict(zip(wanted, row[: len(wanted)], strict=True))
+            for topics, place in zip(topic_sets, row[len(wanted) :], strict=True):
                 matched = tuple(topic for topic in topics if has_topic[topic])
                 if place <= per_set and matched:
                     best[topics].append((place, course_id, matched))
