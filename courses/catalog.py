@@ -165,22 +165,28 @@ def popular_topics(*, count: int = 6) -> list[Topic]:
     return topics
 
 
-def best_in_topics(topic_ids, *, per_topic: int) -> dict[int, list[Course]]:
-    """The best-rated `per_topic` published courses of each topic, {topic_id: [course, …]}, for guide
-    sections without picks. Ranking reads every link of the topics, so the ids are cached until the
-    catalog changes; the courses themselves are one query by id.
+def best_in_topics(topic_sets, *, per_set: int) -> dict[tuple[int, ...], list[tuple[Course, tuple[int, ...]]]]:
+    """The `per_set` best matches among published courses for each set of topic ids (a guide section's topics),
+    by the rule of CourseQuerySet.best_ids_for_topic_sets:
+    {sorted topic ids: [(course, ids of the set's topics it has), …]}.
+
+    Ranking reads every link of the topics, so the ids are cached until the catalog changes; the courses
+    themselves are one query by id, through published() again (an unpublish whose invalidation was lost).
     """
-    topic_ids = sorted(set(topic_ids))
-    if not topic_ids:
+    topic_sets = sorted({tuple(sorted(set(topics))) for topics in topic_sets if topics})
+    if not topic_sets:
         return {}
-    key = _key(catalog_version(), "best", {"q": "", "topics": topic_ids, "per_topic": per_topic})
-    ids_by_topic = cache.get(key)
-    if ids_by_topic is None:
-        ids_by_topic = Course.objects.published().best_ids_in_topics(topic_ids, per_topic=per_topic)
-        cache.set(key, ids_by_topic, ENTRY_TIMEOUT)
-    wanted = {pk for ids in ids_by_topic.values() for pk in ids}
+    key = _key(catalog_version(), "best-matches", {"q": "", "topic_sets": topic_sets, "per_set": per_set})
+    ranked = cache.get(key)
+    if ranked is None:
+        ranked = Course.objects.published().best_ids_for_topic_sets(topic_sets, per_set=per_set)
+        cache.set(key, ranked, ENTRY_TIMEOUT)
+    wanted = {course_id for found in ranked.values() for course_id, _ in found}
     courses = Course.objects.published().select_related("provider").in_bulk(wanted)
-    return {topic: [courses[pk] for pk in ids if pk in courses] for topic, ids in ids_by_topic.items()}
+    return {
+        topics: [(courses[course_id], tuple(matched)) for course_id, matched in found if course_id in courses]
+        for topics, found in ranked.items()
+    }
 
 
 def related_courses(course: Course, topics, *, count: int = 6) -> list[Course]:

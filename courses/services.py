@@ -281,13 +281,23 @@ DEMO_DIR = Path(__file__).resolve().parent / "demo"
 
 
 def load_topics(*, topics: Iterable[dict]) -> int:
-    """Create the topics that are missing (by name); an editor's changes to existing ones are kept."""
+    """Create the topics that are missing (by name) and describe those without a description; an editor's
+    changes to existing ones are kept.
+    """
     created = 0
     for topic in topics:
-        _, was_created = Topic.objects.get_or_create(
+        description = topic.get("description", "")
+        existing, was_created = Topic.objects.get_or_create(
             name=topic["name"],
-            defaults={"slug": _unique_slug(Topic, topic["name"]), "synonyms": ", ".join(topic.get("synonyms", []))},
+            defaults={
+                "slug": _unique_slug(Topic, topic["name"]),
+                "synonyms": ", ".join(topic.get("synonyms", [])),
+                "description": description,
+            },
         )
+        if not existing.description and description:
+            existing.description = description
+            existing.save(update_fields=["description"])
         created += was_created
     return created
 

@@ -12,6 +12,7 @@ from courses.catalog import (
     ENTRY_TIMEOUT,
     FREE_TEXT_TIMEOUT,
     PAGE_SIZE,
+    best_in_topics,
     popular_topics,
     related_courses,
     search_catalog,
@@ -108,11 +109,13 @@ def topic_list(request):
 def topic_detail(request, slug):
     topic = get_object_or_404(Topic, slug=slug)
     in_topic = Course.objects.published().in_topic([topic.slug])
-    best = list(in_topic.sorted_by("rating").select_related("provider")[:PAGE_SIZE])
+    # The guides' rule: items mostly about the topic first, then rating, free, known length (not title order).
+    best = [course for course, _ in best_in_topics([(topic.pk,)], per_set=PAGE_SIZE).get((topic.pk,), [])]
     context = {
         "topic": topic,
         "courses": best,
         "total": in_topic.count(),
+        "guides": topic.careers.filter(published=True).order_by("name"),  # guides -> courses: the reverse relation
         "structured_data": seo.item_list(request, name=f"{topic.name}: courses and books", items=best),
     }
     return render(request, "courses/topic_detail.html", context)

@@ -1,19 +1,26 @@
+import copy
 import hashlib
+import math
+from collections import Counter
 
 from django.core.cache import cache
 from django.db import models
 from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
 from careerguide import cache_versions, page_cache
 from courses.catalog import best_in_topics
-from courses.models import Course, summarize
+from courses.models import Course, and_list, summarize
 from courses.text import VisibleNames
 from guides.markdown import render_markdown
 
 RECOMMENDATIONS_PER_SECTION = 3
+READING_WORDS_PER_MINUTE = 200  # a common figure for adults reading non-fiction on a screen
+SECTIONS_PER_ITEM = 2  # the most sections of one guide that may recommend the same item
 
 
 class CareerQuerySet(models.QuerySet):
@@ -103,53 +110,88 @@ class Career(VisibleNames, models.Model):
         return render_markdown(self.intro)
 
     def attach_recommendations(self, *, per_section: int = RECOMMENDATIONS_PER_SECTION) -> None:
-        """Give each visible section its `recommendations` and their `totals`: the editor's published picks,
-        or else the best-rated items in the section's topics. Commission plays no part.
+        """Give each visible section its `recommendations` (courses, each with its `recommendation_reason`) and
+        their `totals`: the editor's published picks, or else the best matches for the section's topics (the
+        rule is CourseQuerySet.best_ids_for_topic_sets'). Commission plays no part.
 
-        Which items each section shows is cached under the page version, which any edit of a guide or the
-        catalog replaces (careerguide/page_cache.py). So a render the page cache does not serve (an editor, or
-        the first learner after an edit) reads the chosen items in one query instead of choosing them again.
+        Which items each section shows, and why, is cached under the page version, which any edit of a guide or
+        the catalog replaces (careerguide/page_cache.py). So a render the page cache does not serve (an editor,
+        or the first learner after an edit) reads the chosen items in one query instead of choosing them again.
         """
         sections = self.visible_sections
         section_ids = ",".join(str(section.pk) for section in sections)
         digest = hashlib.sha256(f"{per_section}:{section_ids}".encode()).hexdigest()[:32]
 
         def key(version):
-            return f"guides:recommended:{version}:{self.pk}:{digest}"
+            return f"guides:recommended-why:{version}:{self.pk}:{digest}"
 
-        version, ids_by_section = cache_versions.current_entry(page_cache.VERSION_KEY, key)
-        if ids_by_section is None:
+        version, chosen_ids = cache_versions.current_entry(page_cache.VERSION_KEY, key)
+        if chosen_ids is None:
             chosen = self._choose_recommendations(per_section)
-            ids_by_section = {pk: [course.pk for course in courses] for pk, courses in chosen.items()}
-            cache.set(key(version), ids_by_section, page_cache.PAGE_TIMEOUT)
+            chosen_ids = {
+                pk: [(course.pk, course.recommendation_reason) for course in courses] for pk, courses in chosen.items()
+            }
+            cache.set(key(version), chosen_ids, page_cache.PAGE_TIMEOUT)
         else:
-            wanted = {pk for ids in ids_by_section.values() for pk in ids}
+            wanted = {course_id for found in chosen_ids.values() for course_id, _ in found}
             # Published again: the ids may predate an unpublish whose invalidation the cache never received.
             courses = Course.objects.published().summaries().in_bulk(wanted)
-            chosen = {section: [courses[pk] for pk in ids if pk in courses] for section, ids in ids_by_section.items()}
+            chosen = {
+                section: [_recommended(courses[pk], reason) for pk, reason in found if pk in courses]
+                for section, found in chosen_ids.items()
+            }
         for section in sections:
             section.recommendations = chosen.get(section.pk, [])
             section.totals = summarize(section.recommendations)
 
     def _choose_recommendations(self, per_section: int) -> dict[int, list[Course]]:
-        """{section id: its recommended courses} for the visible sections (best-in-topic ranking is itself
-        cached until the catalog changes; one query for all sections).
+        """{section id: its recommended courses} for the visible sections, in one query for all sections
+        (whose answer is itself cached until the catalog changes).
+
+        Sections are filled in guide order, and an item already shown in SECTIONS_PER_ITEM sections (editor's
+        picks count) gives way to the next best match: one strong book must not fill a whole guide.
         """
         sections = self.visible_sections
         published_picks = Course.objects.published().select_related("provider").order_by("title")
         prefetch_related_objects(sections, "topics", Prefetch("picks", published_picks, to_attr="published_picks"))
-        wanted_topics = {
-            topic.pk for section in sections if not section.published_picks for topic in section.topics.all()
+        topic_sets = {
+            section.pk: tuple(sorted(topic.pk for topic in section.topics.all()))
+            for section in sections
+            if not section.published_picks
         }
-        best = best_in_topics(wanted_topics, per_topic=per_section)
+        shown = Counter(course.pk for section in sections for course in section.published_picks)
+        # Each item shown fills one of SECTIONS_PER_ITEM places, so this many candidates fill every section
+        # whenever its topics have enough distinct items, however many sections the duplicate limit passed over.
+        candidates = per_section + (per_section * len(topic_sets) + shown.total()) // SECTIONS_PER_ITEM
+        best = best_in_topics(topic_sets.values(), per_set=candidates)
         chosen = {}
         for section in sections:
             if section.published_picks:
-                chosen[section.pk] = section.published_picks
-            else:
-                candidates = {course.pk: course for topic in section.topics.all() for course in best.get(topic.pk, [])}
-                chosen[section.pk] = sorted(candidates.values(), key=Course.recommendation_order)[:per_section]
+                chosen[section.pk] = [_recommended(course, "Editor's pick") for course in section.published_picks]
+                continue
+            topic_names = {topic.pk: topic.name for topic in section.topics.all()}
+            covered, courses = set(), []
+            for course, matched in best.get(topic_sets[section.pk], []):
+                if len(courses) == per_section:
+                    break
+                if shown[course.pk] >= SECTIONS_PER_ITEM:
+                    continue
+                shown[course.pk] += 1
+                names = [name for pk, name in topic_names.items() if pk in matched]
+                courses.append(_recommended(course, _match_reason(course, names, covered)))
+                covered.update(names)
+            chosen[section.pk] = courses
         return chosen
+
+    @cached_property
+    def last_updated(self):
+        """When the guide as shown last changed: its own fields or any visible section; needs `with_sections()`."""
+        return max([self.updated_at, *(section.updated_at for section in self.visible_sections)])
+
+    def reading_minutes(self) -> int:
+        """Minutes to read the intro and the visible sections at READING_WORDS_PER_MINUTE, rounded up."""
+        words = len(self.intro.split()) + sum(len(section.body.split()) for section in self.visible_sections)
+        return max(1, math.ceil(words / READING_WORDS_PER_MINUTE))
 
     def table_of_contents(self) -> list[tuple[str, str]]:
         """(anchor, heading) for each visible section; needs `with_sections()`."""
@@ -242,5 +284,27 @@ class GuideSection(VisibleNames, models.Model):
             anchor, suffix = f"{base}-{suffix}", suffix + 1
         return anchor
 
+    def updated_apart(self) -> bool:
+        """Whether this section changed on another day than the guide's "Updated" line says, so it needs its own."""
+        return timezone.localdate(self.updated_at) != timezone.localdate(self.career.last_updated)
+
     def body_html(self) -> str:
         return render_markdown(self.body)
+
+
+def _recommended(course: Course, reason: str) -> Course:
+    """`course` with why a section recommends it: a copy, as two sections may give the same item different reasons."""
+    course = copy.copy(course)
+    course.recommendation_reason = reason
+    return course
+
+
+def _match_reason(course: Course, topic_names: list[str], covered: set[str]) -> str:
+    """ "Top match for PostgreSQL and SQL" for the section's topics it is the first shown item to cover, else
+    "Also covers SQL"; its rating when known.
+    """
+    new = [name for name in topic_names if name not in covered]
+    reason = f"Top match for {and_list(new)}" if new else f"Also covers {and_list(topic_names)}"
+    if course.rating is not None:
+        reason += f" · rated {course.rating:.1f} of 5"
+    return reason

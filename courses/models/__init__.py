@@ -5,6 +5,7 @@ from courses.models.catalog import (
     Provider,
     SearchTerm,
     Topic,
+    and_list,
     summarize,
 )
 from courses.models.partners import Click, Conversion, Offer, Partner
@@ -20,5 +21,6 @@ __all__ = [
     "Provider",
     "SearchTerm",
     "Topic",
+    "and_list",
     "summarize",
 ]

@@ -84,7 +84,7 @@ def test_a_learner_goes_from_the_guide_to_a_partner_with_our_tag_and_the_click_i
     page.get_by_role("link", name="Back End Engineer").first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Back End Engineer")
 
-    page.get_by_role("navigation", name="In this guide").locator("a[href='#skills']").click()
+    page.get_by_role("navigation", name="Contents").locator("a[href='#skills']").click()
     skills = page.locator("section#skills")
     expect(page).to_have_url(re.compile(r"#skills$"))
     expect(skills.get_by_role("heading", level=2)).to_be_in_viewport()
@@ -105,6 +105,36 @@ def test_a_learner_goes_from_the_guide_to_a_partner_with_our_tag_and_the_click_i
     click = Click.objects.get(offer=offer)  # exactly one, or this raises
     assert not click.is_bot
     assert click.referrer_path == course.get_absolute_url()
+
+
+def test_a_phone_reader_jumps_to_the_contents_and_back_from_the_end_of_a_section(page, demo_site):
+    page.goto(f"{demo_site.url}/careers/{GUIDE}/")
+    contents = page.get_by_role("navigation", name="Contents")
+    expect(page.get_by_role("link", name="Contents", exact=True)).to_be_in_viewport()  # at the top of a phone screen
+    expect(contents).not_to_be_in_viewport()
+
+    page.get_by_role("link", name="Contents", exact=True).click()
+    expect(contents).to_be_in_viewport()
+    contents.locator("a[href='#tools']").click()
+    tools = page.locator("section#tools")
+    expect(tools.get_by_role("heading", level=2)).to_be_in_viewport()
+    expect(contents).not_to_be_in_viewport()
+
+    tools.get_by_role("link", name="Back to contents").click()
+    expect(contents).to_be_in_viewport()
+    screenshot(page, "guide-phone-contents")
+
+
+def test_on_a_phone_the_home_search_shows_its_examples_whole(page, demo_site):
+    page.goto(demo_site.url + "/")
+    search_box = page.get_by_role("searchbox", name="Search courses and books")
+    hint = page.get_by_text("For example: golang, postgres, system design", exact=True)
+
+    expect(hint).to_be_in_viewport(ratio=1)
+    assert hint.evaluate("(element) => element.scrollWidth <= element.clientWidth")  # not cut off
+    assert search_box.get_attribute("aria-describedby") == hint.get_attribute("id")
+    search_box.fill("postgres")
+    expect(hint).to_be_visible()  # unlike a placeholder, it stays while one types
 
 
 # -- 2 and 3. the catalog, with and without JavaScript ----------------------------------------------------
@@ -420,6 +450,6 @@ def test_an_editor_rewords_and_reorders_sections_in_the_admin_and_the_public_gui
 
     learner = open_browser_page()
     learner.goto(f"{demo_site.url}/careers/{GUIDE}/")
-    contents = learner.get_by_role("navigation", name="In this guide").get_by_role("link").all_text_contents()
+    contents = learner.get_by_role("navigation", name="Contents").get_by_role("link").all_text_contents()
     assert contents[:2] == [second.heading, first.heading]
     expect(learner.locator(f"section#{second.anchor}")).to_contain_text(added)

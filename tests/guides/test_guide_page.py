@@ -1,5 +1,8 @@
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains, assertTemplateUsed
 
 from tests.factories import (
@@ -50,10 +53,41 @@ def test_unpublished_career_is_not_found(client):
     assert client.get(guide_url("secret-career")).status_code == 404
 
 
-def test_each_section_says_when_it_was_updated(client, career):
+def test_the_guide_says_once_when_it_was_updated(client, career):
     response = client.get(guide_url())
 
-    assertContains(response, "Updated <time datetime=", count=3)
+    today = timezone.localdate()
+    assertContains(response, f'Updated <time datetime="{today:%Y-%m-%d}">{today.day} {today:%B %Y}</time>', count=1)
+    assertContains(response, "Updated <time", count=1)  # not again under each section of the same day
+
+
+def test_a_section_updated_on_another_day_says_so(client, career):
+    earlier = timezone.now() - timedelta(days=40)
+    career.sections.filter(kind="tools").update(updated_at=earlier)
+
+    html = client.get(guide_url()).content.decode()
+
+    tools = html.split('<section id="tools"', 1)[1].split("</section>", 1)[0]
+    assert f'This section updated <time datetime="{timezone.localdate(earlier):%Y-%m-%d}">' in tools
+    assert html.count("updated <time") == 1  # this section only: the others changed on the guide's day
+
+
+def test_a_phone_reader_can_jump_to_the_contents_and_back_from_each_section(client, career):
+    html = client.get(guide_url()).content.decode()
+
+    top, _ = html.split('<section id="education"', 1)
+    assert '<a class="guide__jump" href="#contents">Contents</a>' in top
+    assert '<nav id="contents" class="toc"' in top
+    for anchor in ("education", "skills", "tools"):
+        section = html.split(f'<section id="{anchor}"', 1)[1].split("</section>", 1)[0]
+        assert '<a href="#contents">Back to contents</a>' in section
+
+
+def test_the_guide_says_how_long_it_takes_to_read(client, career):
+    career.intro = "word " * 1000  # with the three short sections, a little over 1,000 words at 200 a minute
+    career.save()
+
+    assertContains(client.get(guide_url()), "6 min read", count=1)
 
 
 def test_guide_has_breadcrumbs_back_to_careers(client, career):
@@ -67,7 +101,7 @@ def test_guide_has_breadcrumbs_back_to_careers(client, career):
 def test_guide_page_queries_do_not_grow_with_sections(client, django_assert_max_num_queries, section_count):
     career = CareerFactory(slug="back-end-engineer")
     topics = TopicFactory.create_batch(3)
-    CourseFactory.create_batch(6, topics=topics)
+    CourseFactory.create_batch(2 * section_count, topics=topics)  # enough for every section: no item in more than two
     for index, section in enumerate(GuideSectionFactory.create_batch(section_count, career=career)):
         section.topics.set(topics[: index % 3 + 1])
         if index % 2:
@@ -167,3 +201,12 @@ def test_favicon_ico_points_to_the_site_icon(client):
 
     assert response.status_code == 301
     assert response["Location"].endswith("img/favicon.svg")
+
+
+def test_home_search_examples_are_a_hint_below_the_box_not_a_placeholder_a_phone_cuts(client, db):
+    response = client.get(reverse("guides:home"))
+
+    assertContains(response, 'aria-describedby="home-q-hint"')
+    hint = "For example: golang, postgres, system design"
+    assertContains(response, f'<p id="home-q-hint" class="search__hint">{hint}</p>')
+    assertNotContains(response, "placeholder=")
