@@ -24,6 +24,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, F
 
 from careerguide import cache_versions
+from careerguide.database.base import heavy_queries
 from careerguide.page_cache import pages_changed
 from courses import search
 from courses.models import Course, Topic
@@ -65,7 +66,8 @@ def search_catalog(filters: dict, page_number, *, keep_for: int | None = ENTRY_T
 
     version, counts = cache_versions.current_entry(VERSION_KEY, counts_key)
     if counts is None:
-        counts = published.search(filters["q"], ranked=False).facet_counts(filters)
+        with heavy_queries():  # a broad search's counts read a third of the catalog: cached afterwards
+            counts = published.search(filters["q"], ranked=False).facet_counts(filters)
         if keep_for:
             cache.set(counts_key(version), counts, keep_for)
 
@@ -80,7 +82,8 @@ def search_catalog(filters: dict, page_number, *, keep_for: int | None = ENTRY_T
     ids_key = _key(version, "ids", {**filters, "page": page.number})
     ids = cache.get(ids_key)
     if ids is None:
-        page.object_list = list(page.object_list.select_related("provider"))
+        with heavy_queries():  # ranking every match of a broad search
+            page.object_list = list(page.object_list.select_related("provider"))
         if keep_for:
             cache.set(ids_key, [course.pk for course in page.object_list], keep_for)
     else:
@@ -179,7 +182,8 @@ def best_in_topics(topic_sets, *, per_set: int) -> dict[tuple[int, ...], list[tu
     key = _key(catalog_version(), "best-matches", {"q": "", "topic_sets": topic_sets, "per_set": per_set})
     ranked = cache.get(key)
     if ranked is None:
-        ranked = Course.objects.published().best_ids_for_topic_sets(topic_sets, per_set=per_set)
+        with heavy_queries():  # seconds at 150,000 items (bench/guide_recommendations.py): cached afterwards
+            ranked = Course.objects.published().best_ids_for_topic_sets(topic_sets, per_set=per_set)
         cache.set(key, ranked, ENTRY_TIMEOUT)
     wanted = {course_id for found in ranked.values() for course_id, _ in found}
     courses = Course.objects.published().select_related("provider").in_bulk(wanted)
@@ -200,14 +204,15 @@ def related_courses(course: Course, topics, *, count: int = 6) -> list[Course]:
 
     version, ids = cache_versions.current_entry(VERSION_KEY, key)
     if ids is None:
-        ids = list(
-            Course.objects.published()
-            .filter(topics__in=topics)
-            .exclude(pk=course.pk)
-            .annotate(shared=Count("topics"))
-            .order_by("-shared", F("rating").desc(nulls_last=True), "title")
-            .values_list("pk", flat=True)[:count]
-        )
+        with heavy_queries():
+            ids = list(
+                Course.objects.published()
+                .filter(topics__in=topics)
+                .exclude(pk=course.pk)
+                .annotate(shared=Count("topics"))
+                .order_by("-shared", F("rating").desc(nulls_last=True), "title")
+                .values_list("pk", flat=True)[:count]
+            )
         cache.set(key(version), ids, ENTRY_TIMEOUT)
     by_id = Course.objects.published().select_related("provider").in_bulk(ids)
     return [by_id[pk] for pk in ids if pk in by_id]
