@@ -1,4 +1,5 @@
 from django import forms
+from simple_history.models import to_historic
 
 from guides.models import Career, GuideSection
 
@@ -31,7 +32,18 @@ class StaleEditForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
-            self.fields["loaded_version"].initial = self.instance.updated_at.isoformat()
+            self.fields["loaded_version"].initial = self.current_version().isoformat()
+
+    def current_version(self):
+        """The `updated_at` the editor's save must still find: the row's own, as the form shows it.
+
+        A history version shown for reverting carries that old version's timestamp, but what the editor
+        overwrites by pressing Revert is the row as it is now, so that is the version they loaded.
+        """
+        if to_historic(self.instance) is None:
+            return self.instance.updated_at
+        current = type(self.instance).objects.filter(pk=self.instance.pk).values_list("updated_at", flat=True)
+        return current.first() or self.instance.updated_at  # deleted since: nothing to overwrite
 
     def clean(self):
         cleaned_data = super().clean()
