@@ -84,6 +84,8 @@ def test_an_editor_reverts_to_an_older_version_through_the_history(editor_client
     assert response.status_code == 302, response.context["errors"] if response.context else response
     assert getattr(model.objects.get(pk=obj.pk), field) == old_value
     assert obj.history.count() == 3  # the revert is a version of its own
+    rows = history_rows(editor_client.get(admin_url(obj, "history", obj.pk)))
+    assert "Reverted to the version of" in rows[0]
 
 
 def test_reverting_keeps_a_sections_multiline_body(editor_client):
@@ -132,3 +134,68 @@ def test_a_stale_career_edit_is_refused_on_the_change_form(editor_client):
 
     assert response.status_code == 200
     assertContains(response, "Someone else saved this after you opened it")
+
+
+def history_rows(response) -> list[str]:
+    """The history table's rows as text, one string per version, newest first."""
+    html = response.content.decode()
+    table = html[html.index('id="change-history"') :]
+    table = table[: table.index("</table>")]
+    return [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).strip() for row in table.split("<tr")[2:]]
+
+
+def test_the_history_names_the_editor_who_saved_each_version(client, django_user_model):
+    from tests.factories import EditorFactory
+
+    ada, grace = EditorFactory(username="ada"), EditorFactory(username="grace")
+    section = make_section()
+    for editor, heading in [(ada, "Skills by Ada"), (grace, "Skills by Grace")]:
+        client.force_login(editor)
+        page = client.get(admin_url(section, "change", section.pk))
+        data = as_browser_posts(page.context["adminform"].form) | {"heading": heading}
+        assert client.post(admin_url(section, "change", section.pk), data).status_code == 302
+
+    rows = history_rows(client.get(admin_url(section, "history", section.pk)))
+
+    assert "grace" in rows[0]
+    assert "ada" not in rows[0]
+    assert "ada" in rows[1]
+    assert "None" not in " ".join(rows)
+
+
+def test_the_history_shows_a_word_diff_of_the_body_and_which_fields_changed(editor_client):
+    section = GuideSectionFactory(heading="Skills", body="Learn SQL first, then <b>Python</b>.\n\n" + "Filler. " * 40)
+    page = editor_client.get(admin_url(section, "change", section.pk))
+    data = as_browser_posts(page.context["adminform"].form)
+    data["body"] = data["body"].replace("SQL first", "Python first").replace("then <b>Python</b>", "then SQL")
+    editor_client.post(admin_url(section, "change", section.pk), data)
+
+    response = editor_client.get(admin_url(section, "history", section.pk))
+
+    html = response.content.decode()
+    newest = html[html.index('id="change-history"') :].split("<tr")[2]
+    assert "<del>SQL</del>" in newest
+    assert "<ins>Python</ins>" in newest
+    assert "&lt;b&gt;Python&lt;/b&gt;." in newest  # escaped, never rendered as markup
+    assert "chars]" not in newest  # the whole change is readable, not cut to a blob
+    assert "Body" in newest
+    assert "Heading" not in newest
+    assert "style=" not in newest  # the strict CSP allows no inline styles
+
+
+@pytest.mark.parametrize(
+    "make", [make_section, make_career, make_course, make_topic], ids=["section", "career", "course", "topic"]
+)
+def test_every_link_an_editor_is_shown_on_the_history_pages_opens(editor_client, editor, make):
+    obj = make()
+    model = type(obj)
+    obj = model.objects.get(pk=obj.pk)
+    obj._history_user = editor  # a version saved by an editor: its row names them
+    obj.save()
+    pages = [admin_url(obj, "history", obj.pk), admin_url(obj, "simple_history", obj.pk, obj.history.earliest().pk)]
+    for page in pages:
+        html = editor_client.get(page).content.decode()
+        links = set(re.findall(r'href="(/admin/[^"#?]*)', html)) - {reverse("admin:logout")}
+        assert links, page
+        refused = [link for link in links if editor_client.get(link).status_code >= 400]
+        assert refused == [], f"links on {page}"
