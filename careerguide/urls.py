@@ -9,7 +9,7 @@ from django_ratelimit.decorators import ratelimit
 from careerguide import sitemaps, views
 from careerguide.page_cache import cache_public_page
 
-admin.site.site_header = "careerguide editors"
+admin.site.site_header = "careerguide admin"
 admin.site.site_title = "careerguide admin"
 admin.site.index_title = "Guides and catalog"
 

@@ -1,5 +1,6 @@
 import hashlib
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import models
 from django.db.models import Prefetch, Q, prefetch_related_objects
@@ -239,3 +240,26 @@ class GuideSection(models.Model):
 
     def body_html(self) -> str:
         return render_markdown(self.body)
+
+
+class OneTimePasswordQuerySet(models.QuerySet):
+    def still_in_use(self, user):
+        """The user's one-time password while they still sign in with it (a changed password no longer matches)."""
+        return self.filter(user=user, password=user.password)
+
+
+class OneTimePassword(models.Model):
+    """A password handed over by create_editor or create_partner_manager, to be replaced at first sign-in.
+
+    It keeps the password's hash as issued: once the user chooses a password of their own (or an administrator
+    sets one) the hashes differ, so no code has to remember to clear the flag.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="one_time_password")
+    password = models.CharField(max_length=128, help_text="The hash of the password as issued.")
+    issued_at = models.DateTimeField(auto_now=True)
+
+    objects = OneTimePasswordQuerySet.as_manager()
+
+    def __str__(self):
+        return f"one-time password of {self.user}"
