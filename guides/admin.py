@@ -1,25 +1,59 @@
 from django.contrib import admin
 from django.db.models import Count
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html
 
 from careerguide.admin import HistoryAdmin
-from guides.forms import CareerAdminForm, GuideSectionAdminForm
+from guides.forms import CareerAdminForm, GuideSectionAdminForm, GuideSectionOrderForm
+from guides.markdown import render_markdown, sanitizer_removals
 from guides.models import Career, GuideSection
+
+# htmx for the Markdown preview button; the admin's base_site.html sets the same strict htmx-config as the site.
+HTMX = ["django_htmx/htmx-2.min.js"]
 
 
 def preview_url(section: GuideSection) -> str:
     return reverse("guides:career_preview", kwargs={"slug": section.career.slug}) + f"#{section.anchor}"
 
 
-class GuideSectionInline(admin.StackedInline):
+def markdown_preview(field: str, text: str):
+    """The "Preview" button for a Markdown field and, below it, the saved text as learners see it.
+
+    The button posts the form to guides:markdown_preview: htmx swaps the answer in here; without JavaScript
+    the browser opens it in a new tab. Either way nothing is saved.
+    """
+    url = reverse("guides:markdown_preview") + ("" if field == "body" else f"?field={field}")
+    button = format_html(
+        '<button type="submit" class="button" formaction="{}" formtarget="_blank" formnovalidate '
+        'data-hx-post="{}" data-hx-target="#markdown-preview" data-hx-swap="outerHTML">Preview the {}</button>',
+        url,
+        url,
+        field,
+    )
+    region = render_to_string(
+        "admin/guides/markdown_preview.html#preview",
+        {"html": render_markdown(text), "removals": sanitizer_removals(text)},
+    )
+    return format_html("{}{}", button, region)
+
+
+class GuideSectionInline(admin.TabularInline):
+    """The career's sections as a short table: editing one opens its own page (nine bodies inline made the
+    career page 7,000 px tall). Position and publishing stay editable here, to reorder at a glance.
+    """
+
     model = GuideSection
-    form = GuideSectionAdminForm
+    form = GuideSectionOrderForm
     extra = 0
     ordering = ["position", "pk"]
-    fields = [("position", "kind", "published"), "heading", "anchor", "body", "topics", "picks", "loaded_version"]
-    autocomplete_fields = ["topics", "picks"]
+    fields = ["heading", "kind", "position", "published", "updated_at", "loaded_version"]
+    readonly_fields = ["heading", "kind", "updated_at"]
     show_change_link = True
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False  # new sections are added on their own page (the "Add a section" link)
 
 
 @admin.register(Career)
@@ -36,13 +70,30 @@ class CareerAdmin(HistoryAdmin):
         "alternative_titles",
         "summary",
         "intro",
+        "intro_preview",
         "topics",
         "seo_title",
         "seo_description",
         "published",
+        "add_section",
         "loaded_version",
     ]
     autocomplete_fields = ["topics"]
+    readonly_fields = ["intro_preview", "add_section"]
+
+    class Media:
+        js = HTMX
+
+    @admin.display(description="Intro as learners see it")
+    def intro_preview(self, career):
+        return markdown_preview("intro", career.intro if career.pk else "")
+
+    @admin.display(description="Sections")
+    def add_section(self, career):
+        if not career.pk:
+            return "Save the career first, then add its sections."
+        url = reverse("admin:guides_guidesection_add") + f"?career={career.pk}"
+        return format_html('<a href="{}" class="addlink">Add a section</a> (listed below once saved)', url)
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(section_count=Count("sections"))
@@ -68,19 +119,34 @@ class GuideSectionAdmin(HistoryAdmin):
     list_select_related = ["career"]
     search_fields = ["heading", "body", "career__name"]
     ordering = ["career__name", "position", "pk"]
-    fields = [
-        "career",
-        ("position", "kind", "published"),
-        "heading",
-        "anchor",
-        "body",
-        "topics",
-        "picks",
-        "preview",
-        "loaded_version",
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "career",
+                    ("position", "kind", "published"),
+                    "heading",
+                    "body",
+                    "body_preview",
+                    "topics",
+                    "picks",
+                    "preview",
+                    "loaded_version",
+                ]
+            },
+        ),
+        ("Link target (technical)", {"classes": ["collapse"], "fields": ["anchor"]}),
     ]
     autocomplete_fields = ["topics", "picks"]
-    readonly_fields = ["preview"]
+    readonly_fields = ["preview", "body_preview"]
+
+    class Media:
+        js = HTMX
+
+    @admin.display(description="Body as learners see it")
+    def body_preview(self, section):
+        return markdown_preview("body", section.body if section.pk else "")
 
     @admin.display(description="Preview")
     def preview(self, section):

@@ -70,8 +70,33 @@ class CareerAdminForm(StaleEditForm):
             "summary": forms.TextInput(attrs={"size": 90}),
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "intro" in self.fields:
+            self.fields["intro"].widget.attrs.update(rows=rows_for(self.instance.intro), cols=90)
+
+
+def rows_for(text: str, *, columns: int = 90, least: int = 8, most: int = 80) -> int:
+    """Enough textarea rows to show `text` whole (wrapped at about `columns`), within reason, plus room to add."""
+    lines = sum(max(1, -(-len(line) // columns)) for line in (text or "").splitlines())
+    return max(least, min(most, lines + 3))
+
 
 class GuideSectionAdminForm(StaleEditForm):
     class Meta:
         model = GuideSection
         fields = ["career", "kind", "heading", "anchor", "body", "position", "topics", "picks", "published"]
+        widgets = {"heading": forms.TextInput(attrs={"size": 90})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "body" in self.fields:
+            self.fields["body"].widget.attrs.update(rows=rows_for(self.instance.body), cols=90)
+
+
+class GuideSectionOrderForm(StaleEditForm):
+    """A section's line in the career page's list: only where it stands and whether learners see it."""
+
+    class Meta:
+        model = GuideSection
+        fields = ["position", "published"]
