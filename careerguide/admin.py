@@ -30,10 +30,21 @@ def word_diff(old: str, new: str):
         if tag in ("insert", "replace"):
             parts.append(("ins", "".join(new_words[j1:j2])))
         if tag == "equal":
-            parts.append(("", "".join(old_words[i1:i2])))
+            parts.append(("", _around_changes(old_words[i1:i2], first=i1 == 0, last=i2 == len(old_words))))
     return format_html_join(
         "", "{}", ((format_html("<{}>{}</{}>", tag, text, tag) if tag else text,) for tag, text in parts)
     )
+
+
+def _around_changes(tokens: list[str], *, first: bool, last: bool, context: int = 24) -> str:
+    """Unchanged text between changes, cut to the words next to them: a one-word edit of a long body shows a
+    line of context, not the whole body (`context` counts words and the spaces between them).
+    """
+    if len(tokens) <= 2 * context + 1:
+        return "".join(tokens)
+    head = "" if first else "".join(tokens[:context])
+    tail = "" if last else "".join(tokens[-context:])
+    return f"{head} … {tail}".strip() + ("" if last else " ")
 
 
 class ReadableChanges(HistoricalRecordContextHelper):

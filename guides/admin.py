@@ -47,10 +47,15 @@ class GuideSectionInline(admin.TabularInline):
     form = GuideSectionOrderForm
     extra = 0
     ordering = ["position", "pk"]
-    fields = ["heading", "kind", "position", "published", "updated_at", "loaded_version"]
-    readonly_fields = ["heading", "kind", "updated_at"]
-    show_change_link = True
+    fields = ["edit_link", "kind", "position", "published", "updated_at", "loaded_version"]
+    readonly_fields = ["edit_link", "kind", "updated_at"]
     can_delete = False
+
+    @admin.display(description="Heading (opens the section)")
+    def edit_link(self, section):
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:guides_guidesection_change", args=[section.pk]), section
+        )
 
     def has_add_permission(self, request, obj=None):
         return False  # new sections are added on their own page (the "Add a section" link)

@@ -347,7 +347,7 @@ def test_an_editor_rewords_and_reorders_sections_in_the_admin_and_the_public_gui
     expect(rows.nth(1)).to_contain_text(second.heading)
 
     # The career page lists its sections; a section's text is edited on its own page.
-    rows.nth(1).get_by_role("link", name="Change").click()
+    rows.nth(1).get_by_role("link", name=second.heading).click()
     body = page.locator("#id_body")
     body.fill(body.input_value() + "\n\n" + added)
     page.get_by_role("button", name="Save and continue editing").click()
