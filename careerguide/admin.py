@@ -5,6 +5,7 @@ import re
 
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import flatten_fieldsets, unquote
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.core.exceptions import PermissionDenied
 from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
@@ -118,3 +119,22 @@ class HistoryAdmin(SimpleHistoryAdmin):
                 adminform.form, fieldsets, {}, flatten_fieldsets(fieldsets), model_admin=self
             )
         return super().render_history_view(request, template, context, **kwargs)
+
+
+def autocomplete_label(obj) -> str:
+    """How the admin's autocompletes name an item: a course or book with its format, provider and price (titles
+    alone were cut off and alike), anything else as itself.
+    """
+    summary_line = getattr(obj, "summary_line", None)
+    return f"{obj} ({summary_line()})" if summary_line else str(obj)
+
+
+class AutocompleteView(AutocompleteJsonView):
+    """The admin's autocomplete answers (careerguide/urls.py routes admin/autocomplete/ here), with richer labels."""
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        return queryset.select_related("provider") if hasattr(queryset.model, "summary_line") else queryset
+
+    def serialize_result(self, obj, to_field_name):
+        return {"id": str(getattr(obj, to_field_name)), "text": autocomplete_label(obj)}

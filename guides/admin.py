@@ -5,9 +5,9 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from careerguide.admin import HistoryAdmin
-from guides.forms import CareerAdminForm, GuideSectionAdminForm, GuideSectionOrderForm
+from guides.forms import CareerAdminForm, GuideSectionAdminForm, GuideSectionOrderForm, PickForm
 from guides.markdown import render_markdown, sanitizer_removals
-from guides.models import Career, GuideSection
+from guides.models import Career, GuideSection, GuideSectionPick
 
 # htmx for the Markdown preview button; the admin's base_site.html sets the same strict htmx-config as the site.
 HTMX = ["django_htmx/htmx-2.min.js"]
@@ -36,6 +36,19 @@ def markdown_preview(field: str, text: str):
         {"html": render_markdown(text), "removals": sanitizer_removals(text)},
     )
     return format_html("{}{}", button, region)
+
+
+class PickInline(admin.TabularInline):
+    """The section's picks in the editor's order: the guide shows them by position, never by title."""
+
+    model = GuideSectionPick
+    form = PickForm
+    fields = ["position", "course"]
+    autocomplete_fields = ["course"]
+    ordering = ["position", "pk"]
+    extra = 1
+    verbose_name = "pick"
+    verbose_name_plural = "Picks: courses and books chosen for this section, shown in this order"
 
 
 class GuideSectionInline(admin.TabularInline):
@@ -135,7 +148,6 @@ class GuideSectionAdmin(HistoryAdmin):
                     "body",
                     "body_preview",
                     "topics",
-                    "picks",
                     "preview",
                     "loaded_version",
                 ]
@@ -143,8 +155,9 @@ class GuideSectionAdmin(HistoryAdmin):
         ),
         ("Link target (technical)", {"classes": ["collapse"], "fields": ["anchor"]}),
     ]
-    autocomplete_fields = ["topics", "picks"]
+    autocomplete_fields = ["topics"]
     readonly_fields = ["preview", "body_preview"]
+    inlines = [PickInline]
 
     class Media:
         js = HTMX

@@ -1,7 +1,8 @@
 from django import forms
 from simple_history.models import to_historic
 
-from guides.models import Career, GuideSection
+from careerguide.admin import autocomplete_label
+from guides.models import Career, GuideSection, GuideSectionPick
 
 
 class CareerSearchForm(forms.Form):
@@ -85,7 +86,7 @@ def rows_for(text: str, *, columns: int = 90, least: int = 8, most: int = 80) ->
 class GuideSectionAdminForm(StaleEditForm):
     class Meta:
         model = GuideSection
-        fields = ["career", "kind", "heading", "anchor", "body", "position", "topics", "picks", "published"]
+        fields = ["career", "kind", "heading", "anchor", "body", "position", "topics", "published"]
         widgets = {"heading": forms.TextInput(attrs={"size": 90})}
 
     def __init__(self, *args, **kwargs):
@@ -100,3 +101,15 @@ class GuideSectionOrderForm(StaleEditForm):
     class Meta:
         model = GuideSection
         fields = ["position", "published"]
+
+
+class PickForm(forms.ModelForm):
+    """A pick's line: the chosen item is named with its format, provider and price, as the autocomplete does."""
+
+    class Meta:
+        model = GuideSectionPick
+        fields = ["position", "course"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["course"].label_from_instance = autocomplete_label

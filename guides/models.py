@@ -134,8 +134,11 @@ class Career(models.Model):
         cached until the catalog changes; one query for all sections).
         """
         sections = self.visible_sections
-        published_picks = Course.objects.published().select_related("provider").order_by("title")
-        prefetch_related_objects(sections, "topics", Prefetch("picks", published_picks, to_attr="published_picks"))
+        # Through the pick rows, so the editor's order holds (position, then the order they were added).
+        pick_links = GuideSectionPick.objects.filter(course__published=True).select_related("course__provider")
+        prefetch_related_objects(sections, "topics", Prefetch("pick_links", pick_links, to_attr="published_links"))
+        for section in sections:
+            section.published_picks = [link.course for link in section.published_links]
         wanted_topics = {
             topic.pk for section in sections if not section.published_picks for topic in section.topics.all()
         }
@@ -192,9 +195,10 @@ class GuideSection(models.Model):
     )
     picks = models.ManyToManyField(
         "courses.Course",
+        through="GuideSectionPick",
         related_name="guide_sections",
         blank=True,
-        help_text="Courses and books chosen by an editor for this section.",
+        help_text="Courses and books chosen by an editor for this section, in the editor's order.",
     )
     published = models.BooleanField(default=False, help_text="Drafts are visible only in the staff preview.")
     updated_at = models.DateTimeField(auto_now=True)
@@ -240,6 +244,26 @@ class GuideSection(models.Model):
 
     def body_html(self) -> str:
         return render_markdown(self.body)
+
+
+class GuideSectionPick(models.Model):
+    """One of a section's picks, at the place the editor gave it (the picks' table, given a position)."""
+
+    id = models.AutoField(primary_key=True)  # the table Django made for the plain many-to-many had these ids
+    guidesection = models.ForeignKey(GuideSection, on_delete=models.CASCADE, related_name="pick_links")
+    course = models.ForeignKey("courses.Course", on_delete=models.CASCADE, related_name="guide_section_picks")
+    position = models.PositiveIntegerField(
+        default=0, help_text="Shown in ascending order; picks with the same number keep the order they were added."
+    )
+
+    class Meta:
+        db_table = "guides_guidesection_picks"
+        ordering = ["position", "pk"]
+        unique_together = [("guidesection", "course")]
+        verbose_name = "pick"
+
+    def __str__(self):
+        return str(self.course)
 
 
 class OneTimePasswordQuerySet(models.QuerySet):
