@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.db.models import Count
+from django.http import HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html
@@ -130,7 +131,7 @@ class CareerAdmin(HistoryAdmin):
 @admin.register(GuideSection)
 class GuideSectionAdmin(HistoryAdmin):
     form = GuideSectionAdminForm
-    list_display = ["heading", "career", "kind", "position", "published", "updated_at"]
+    list_display = ["heading", "career", "kind", "position", "published", "draft_waiting", "updated_at"]
     list_display_links = ["heading"]
     list_editable = ["position"]
     list_filter = ["published", "kind", "career"]
@@ -161,6 +162,42 @@ class GuideSectionAdmin(HistoryAdmin):
 
     class Media:
         js = HTMX
+
+    change_form_template = "admin/guides/guidesection/change_form.html"
+
+    @admin.display(description="Draft revision", boolean=True)
+    def draft_waiting(self, section):
+        return section.has_draft
+
+    def save_model(self, request, obj, form, change):
+        # A published section's new heading and body can wait as a draft (guides.models.GuideSection.save_draft).
+        if change and obj.published:
+            live = GuideSection.objects.filter(pk=obj.pk).values("heading", "body", "published").first()
+            if live and live["published"] and "_save_draft" in request.POST:
+                obj.save_draft(heading=obj.heading, body=obj.body, live_heading=live["heading"], live_body=live["body"])
+            elif live and "_discard_draft" in request.POST:
+                obj.discard_draft(live_heading=live["heading"], live_body=live["body"])
+            elif obj.has_draft:
+                obj.publish_draft()  # Save or "Publish draft": what the form shows goes live
+        super().save_model(request, obj, form, change)
+
+    def response_change(self, request, obj):
+        if "_save_draft" in request.POST or "_discard_draft" in request.POST:
+            preview = reverse("guides:career_preview", kwargs={"slug": obj.career.slug}) + f"#{obj.anchor}"
+            if obj.has_draft:
+                message = format_html(
+                    "Draft saved: learners still see the published text. "
+                    '<a href="{}">Preview the page with the draft</a>, then publish or discard it here.',
+                    preview,
+                )
+            else:
+                message = "Draft discarded: the published text stays as it was."
+            self.message_user(request, message)
+            return HttpResponseRedirect(request.path)
+        if "_publish_draft" in request.POST:
+            self.message_user(request, "The draft is published: learners see it now.")
+            return HttpResponseRedirect(request.path)
+        return super().response_change(request, obj)
 
     @admin.display(description="Body as learners see it")
     def body_preview(self, section):

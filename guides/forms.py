@@ -91,8 +91,12 @@ class GuideSectionAdminForm(StaleEditForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.instance.has_draft and to_historic(self.instance) is None:
+            # The editor goes on with the waiting revision; the live text is in the history and on the site.
+            self.initial |= {"heading": self.instance.draft_heading or self.instance.heading}
+            self.initial |= {"body": self.instance.draft_body}
         if "body" in self.fields:
-            self.fields["body"].widget.attrs.update(rows=rows_for(self.instance.body), cols=90)
+            self.fields["body"].widget.attrs.update(rows=rows_for(self.initial.get("body", "")), cols=90)
 
 
 class GuideSectionOrderForm(StaleEditForm):

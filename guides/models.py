@@ -201,6 +201,9 @@ class GuideSection(models.Model):
         help_text="Courses and books chosen by an editor for this section, in the editor's order.",
     )
     published = models.BooleanField(default=False, help_text="Drafts are visible only in the staff preview.")
+    # A waiting revision of a published section: learners keep the heading and body above until it is published.
+    draft_heading = models.CharField(max_length=200, blank=True, editable=False)
+    draft_body = models.TextField(blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords()
@@ -244,6 +247,32 @@ class GuideSection(models.Model):
 
     def body_html(self) -> str:
         return render_markdown(self.body)
+
+    @property
+    def has_draft(self) -> bool:
+        return bool(self.draft_body)
+
+    def save_draft(self, *, heading: str, body: str, live_heading: str, live_body: str) -> None:
+        """Keep `heading` and `body` as the waiting revision and the live ones as they were (not saved yet)."""
+        self.draft_heading, self.draft_body = heading, body
+        self.heading, self.body = live_heading, live_body
+        self._change_reason = "Saved a draft"
+
+    def discard_draft(self, *, live_heading: str, live_body: str) -> None:
+        self.draft_heading, self.draft_body = "", ""
+        self.heading, self.body = live_heading, live_body
+        self._change_reason = "Discarded the draft"
+
+    def publish_draft(self) -> None:
+        """The heading and body as they are now go live (the form holds the draft), and the draft is done."""
+        self.draft_heading, self.draft_body = "", ""
+        self._change_reason = "Published the draft"
+
+    def show_draft(self) -> None:
+        """For the staff preview only: the page as learners will see it once the draft is published."""
+        if self.has_draft:
+            self.heading, self.body = self.draft_heading or self.heading, self.draft_body
+            self.showing_draft = True
 
 
 class GuideSectionPick(models.Model):

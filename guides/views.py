@@ -53,6 +53,8 @@ def career_preview(request, slug):
     career = Career.objects.with_sections(include_drafts=True).filter(slug=slug).first()
     if career is None:
         raise Http404("No career at this address.")
+    for section in career.visible_sections:
+        section.show_draft()  # waiting revisions of published sections, as they will read once published
     career.attach_recommendations()
     response = render(request, "guides/career_detail.html", {"career": career, "preview": True})
     response["X-Robots-Tag"] = "noindex, nofollow"
