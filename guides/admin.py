@@ -201,7 +201,9 @@ class GuideSectionAdmin(HistoryAdmin):
 
     @admin.display(description="Body as learners see it")
     def body_preview(self, section):
-        return markdown_preview("body", section.body if section.pk else "")
+        if not section.pk:
+            return markdown_preview("body", "")
+        return markdown_preview("body", section.draft_body if section.has_draft else section.body)  # as the form
 
     @admin.display(description="Preview")
     def preview(self, section):

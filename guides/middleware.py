@@ -31,7 +31,8 @@ class OneTimePasswordMiddleware:
                 if OneTimePassword.objects.still_in_use(request.user).exists():
                     messages.info(
                         request,
-                        "You signed in with a one-time password. Choose a password of your own to continue.",
+                        "You signed in with a one-time password. Choose a password of your own to continue "
+                        "(the one-time password is the old one).",
                     )
                     return redirect("admin:password_change")
                 del session[ONE_TIME_PASSWORD_KEY]  # chosen since: stop asking

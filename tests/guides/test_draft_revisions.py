@@ -97,3 +97,11 @@ def test_the_draft_buttons_are_offered_only_for_published_sections(editor_client
     GuideSection.objects.filter(pk=skills.pk).update(published=False)
 
     assertNotContains(editor_client.get(section_url(skills)), 'name="_save_draft"')
+
+
+def test_the_body_preview_on_the_form_shows_the_draft_being_edited(editor_client, skills):
+    save_draft(editor_client, skills, body=DRAFT)
+
+    html = editor_client.get(section_url(skills)).content.decode()
+
+    assert "Learn <strong>Python</strong> first, then SQL." in html.split('id="markdown-preview"')[1]
