@@ -45,7 +45,7 @@ def _around_changes(tokens: list[str], *, first: bool, last: bool, context: int 
         return "".join(tokens)
     head = "" if first else "".join(tokens[:context])
     tail = "" if last else "".join(tokens[-context:])
-    return f"{head} … {tail}".strip() + ("" if last else " ")
+    return f"{head} … {tail}" if head and tail else f"{head} …" if head else f"… {tail}"
 
 
 class ReadableChanges(HistoricalRecordContextHelper):

@@ -205,3 +205,18 @@ def test_every_link_an_editor_is_shown_on_the_history_pages_opens(editor_client,
         assert links, page
         refused = [link for link in links if editor_client.get(link).status_code >= 400]
         assert refused == [], f"links on {page}"
+
+
+def test_the_word_diff_keeps_the_spaces_around_each_change_and_cuts_long_unchanged_text():
+    from careerguide.admin import word_diff
+
+    filler = " ".join(f"word{n}" for n in range(60))
+    old = f"Start the day. {filler} Then the server. {filler} End."
+    new = f"Start the day. {filler} Then THE server. {filler} End."
+
+    html = str(word_diff(old, new))
+
+    assert "Then <del>the</del><ins>THE</ins> server." in html
+    assert "word30" not in html  # far from the change: cut
+    assert html.startswith("… word")
+    assert html.endswith(" …")
