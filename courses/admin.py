@@ -58,6 +58,23 @@ class CourseAdmin(HistoryAdmin):
         ("Origin", {"fields": ["source", "external_id", "created_at", "updated_at"]}),
     ]
 
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:  # nothing to show yet: ratings come from a feed, the origin is "manual"
+            fieldsets = [
+                (name, options) for name, options in fieldsets if name not in ("Ratings, from the feed", "Origin")
+            ]
+        return fieldsets
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if "published" in form.base_fields:
+            form.base_fields["published"].help_text = (
+                "Learners see the item once this is ticked. From the list, “Publish the selected items” does the "
+                "same for several at once."
+            )
+        return form
+
     def get_changeform_initial_data(self, request):
         # Added by hand, an item starts as a draft (the model's default suits the feeds, which publish).
         return {"published": False} | super().get_changeform_initial_data(request)
