@@ -106,6 +106,13 @@ class GuideSectionOrderForm(StaleEditForm):
         model = GuideSection
         fields = ["position", "published"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A table's inputs have no <label> of their own in Django's tabular inline: name them for screen readers.
+        heading = self.instance.heading or "the new section"
+        self.fields["position"].widget.attrs["aria-label"] = f"Position of {heading}"
+        self.fields["published"].widget.attrs["aria-label"] = f"{heading} published"
+
 
 class PickForm(forms.ModelForm):
     """A pick's line: the chosen item is named with its format, provider and price, as the autocomplete does."""
@@ -117,3 +124,4 @@ class PickForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["course"].label_from_instance = autocomplete_label
+        self.fields["position"].widget.attrs["aria-label"] = "Position of the pick"
