@@ -61,9 +61,13 @@ class GuideSectionInline(admin.TabularInline):
     form = GuideSectionOrderForm
     extra = 0
     ordering = ["position", "pk"]
-    fields = ["edit_link", "kind", "position", "published", "updated_at", "loaded_version"]
-    readonly_fields = ["edit_link", "kind", "updated_at"]
+    fields = ["edit_link", "kind", "position", "published", "draft_waiting", "updated_at", "loaded_version"]
+    readonly_fields = ["edit_link", "kind", "draft_waiting", "updated_at"]
     can_delete = False
+
+    @admin.display(description="Draft revision waiting", boolean=True)
+    def draft_waiting(self, section):
+        return section.has_draft
 
     @admin.display(description="Heading (opens the section)")
     def edit_link(self, section):
