@@ -1,10 +1,81 @@
 """The admin base every model with history uses (wiring shared by the apps, like the page cache)."""
 
+import difflib
+import re
+
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import flatten_fieldsets, unquote
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from django.utils import formats, timezone
+from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
+
+_WORDS = re.compile(r"\S+|\s+")
+LONG_TEXT = 80  # longer values (and any with a line break) are shown as a word diff, not as "old → new"
+
+
+def normalized(value):
+    """Text as it means the same: browsers post CRLF line ends and the forms strip the ends."""
+    return value.replace("\r\n", "\n").strip() if isinstance(value, str) else value
+
+
+def word_diff(old: str, new: str):
+    """The new text with removed words in <del> and added words in <ins>, every word escaped."""
+    old_words, new_words = _WORDS.findall(normalized(old)), _WORDS.findall(normalized(new))
+    parts = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old_words, new_words, autojunk=False).get_opcodes():
+        if tag in ("delete", "replace"):
+            parts.append(("del", "".join(old_words[i1:i2])))
+        if tag in ("insert", "replace"):
+            parts.append(("ins", "".join(new_words[j1:j2])))
+        if tag == "equal":
+            parts.append(("", _around_changes(old_words[i1:i2], first=i1 == 0, last=i2 == len(old_words))))
+    return format_html_join(
+        "", "{}", ((format_html("<{}>{}</{}>", tag, text, tag) if tag else text,) for tag, text in parts)
+    )
+
+
+def _around_changes(tokens: list[str], *, first: bool, last: bool, context: int = 24) -> str:
+    """Unchanged text between changes, cut to the words next to them: a one-word edit of a long body shows a
+    line of context, not the whole body (`context` counts words and the spaces between them).
+    """
+    if len(tokens) <= 2 * context + 1:
+        return "".join(tokens)
+    head = "" if first else "".join(tokens[:context])
+    tail = "" if last else "".join(tokens[-context:])
+    return f"{head} … {tail}" if head and tail else f"{head} …" if head else f"… {tail}"
+
+
+class ReadableChanges(HistoricalRecordContextHelper):
+    """Each change of a version in full: long texts as a word diff, short values as "old → new".
+
+    simple_history cuts every value to 100 characters ("[412 chars]"), which leaves a body edit unreadable,
+    and shows a CRLF-only difference (a browser's save of untouched text) as a change.
+    """
+
+    def context_for_delta_changes(self, delta):
+        changes = []
+        for change in delta.changes:
+            if normalized(change.old) == normalized(change.new):
+                continue
+            if isinstance(change.old, str) and isinstance(change.new, str) and self.is_long(change):
+                field = self.format_delta_change(change).field
+                changes.append({"field": field, "diff": word_diff(change.old, change.new)})
+            else:
+                formatted = self.format_delta_change(change)
+                changes.append({"field": formatted.field, "old": formatted.old, "new": formatted.new, "diff": None})
+        return changes
+
+    def is_long(self, change):
+        return any(len(value) > LONG_TEXT or "\n" in value for value in (change.old, change.new))
+
+    def get_obj_diff_display(self):
+        display = super().get_obj_diff_display()
+        display.common_shorten_repr = lambda *values: values  # short values only reach here: show them whole
+        return display
 
 
 class HistoryAdmin(SimpleHistoryAdmin):
@@ -14,6 +85,18 @@ class HistoryAdmin(SimpleHistoryAdmin):
     the Revert button (issue 13): a view-only partner manager re-published a course that way.
     """
 
+    object_history_list_template = "admin/history_list.html"
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return ReadableChanges(self.model, historical_record)
+
+    def save_model(self, request, obj, form, change):
+        version = getattr(request, "reverting_to", None)
+        if version is not None:
+            when = formats.date_format(timezone.localtime(version.history_date), "DATETIME_FORMAT")
+            obj._change_reason = f"Reverted to the version of {when}"
+        super().save_model(request, obj, form, change)
+
     def history_view(self, request, object_id, extra_context=None):
         self._refuse_malformed_ids(object_id)
         return super().history_view(request, object_id, extra_context)
@@ -21,6 +104,7 @@ class HistoryAdmin(SimpleHistoryAdmin):
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         self._refuse_malformed_ids(object_id, version_id)
         if request.method == "POST":
+            request.reverting_to = self.model.history.filter(pk=version_id).first()
             # The rights a save through the change form needs, on the object as it is now.
             current = self.get_object(request, unquote(object_id))
             if self.revert_disabled(request, current):
@@ -54,3 +138,22 @@ class HistoryAdmin(SimpleHistoryAdmin):
                 field.to_python(value)
             except (ValidationError, ValueError):
                 raise Http404("No such record.") from None
+
+
+def autocomplete_label(obj) -> str:
+    """How the admin's autocompletes name an item: a course or book with its format, provider and price (titles
+    alone were cut off and alike), anything else as itself.
+    """
+    summary_line = getattr(obj, "summary_line", None)
+    return f"{obj} ({summary_line()})" if summary_line else str(obj)
+
+
+class AutocompleteView(AutocompleteJsonView):
+    """The admin's autocomplete answers (careerguide/urls.py routes admin/autocomplete/ here), with richer labels."""
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        return queryset.select_related("provider") if hasattr(queryset.model, "summary_line") else queryset
+
+    def serialize_result(self, obj, to_field_name):
+        return {"id": str(getattr(obj, to_field_name)), "text": autocomplete_label(obj)}

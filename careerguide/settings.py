@@ -83,6 +83,8 @@ MIDDLEWARE = [
     "careerguide.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # After authentication and messages: a one-time password opens only the password change (create_editor).
+    "guides.middleware.OneTimePasswordMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 

@@ -7,9 +7,10 @@ from django.views.generic import RedirectView
 from django_ratelimit.decorators import ratelimit
 
 from careerguide import sitemaps, views
+from careerguide.admin import AutocompleteView
 from careerguide.page_cache import cache_public_page
 
-admin.site.site_header = "careerguide editors"
+admin.site.site_header = "careerguide admin"
 admin.site.site_title = "careerguide admin"
 admin.site.index_title = "Guides and catalog"
 
@@ -17,6 +18,12 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     # Before admin.site.urls so it wins: sign-in attempts are limited per client (django-ratelimit → 429).
     path("admin/login/", ratelimit(key="ip", rate="10/m", method="POST", block=True)(admin.site.login)),
+    # Before admin.site.urls too: its autocomplete, naming courses with format, provider and price.
+    path(
+        "admin/autocomplete/",
+        admin.site.admin_view(lambda request: AutocompleteView.as_view(admin_site=admin.site)(request)),
+        name="admin_autocomplete",
+    ),
     path("admin/", admin.site.urls),
     # Browsers ask for /favicon.ico on pages that name no icon (the admin's); answer instead of a 404.
     # Lazy: with hashed static files the URL exists only once collectstatic has run, not at import time.

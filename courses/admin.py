@@ -47,19 +47,68 @@ class CourseAdmin(HistoryAdmin):
     list_select_related = ["provider"]
     search_fields = ["title", "external_id", "isbn"]
     autocomplete_fields = ["provider", "topics"]
-    readonly_fields = ["source", "external_id", "created_at", "updated_at"]
+    prepopulated_fields = {"slug": ["title"]}  # on the add page only: a slug never changes once set
+    # Ratings are the feeds' figures (learners' votes elsewhere): shown, never typed in.
+    readonly_fields = ["rating", "rating_count", "source", "external_id", "created_at", "updated_at"]
+    actions = ["publish_selected", "unpublish_selected"]
     fieldsets = [
         (None, {"fields": ["kind", "title", "slug", "url", "published"]}),
         ("About", {"fields": ["description", "authors", "provider", "topics", "level", "language", "isbn"]}),
         ("What it costs and takes", {"fields": ["price", "currency", "certificate", "duration_hours"]}),
-        ("Ratings", {"fields": ["rating", "rating_count"]}),
+        ("Ratings, from the feed", {"fields": ["rating", "rating_count"]}),
         ("Search engines and shares", {"fields": ["seo_title", "seo_description"]}),
         ("Origin", {"fields": ["source", "external_id", "created_at", "updated_at"]}),
     ]
 
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:  # nothing to show yet: ratings come from a feed, the origin is "manual"
+            fieldsets = [
+                (name, options) for name, options in fieldsets if name not in ("Ratings, from the feed", "Origin")
+            ]
+        return fieldsets
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if "published" in form.base_fields:
+            form.base_fields["published"].help_text = (
+                "Learners see the item once this is ticked. From the list, “Publish the selected items” does the "
+                "same for several at once."
+            )
+        return form
+
+    def get_changeform_initial_data(self, request):
+        # Added by hand, an item starts as a draft (the model's default suits the feeds, which publish).
+        return {"published": False} | super().get_changeform_initial_data(request)
+
+    def save_model(self, request, obj, form, change):
+        if not change and not obj.external_id:
+            obj.external_id = f"manual:{obj.slug}"  # unique per source, like a feed's own id
+        super().save_model(request, obj, form, change)
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         form.instance.refresh_search_keywords()  # topics are saved only now
+
+    @admin.action(description="Publish the selected items", permissions=["change"])
+    def publish_selected(self, request, queryset):
+        self._set_published(request, queryset, True)
+
+    @admin.action(description="Unpublish the selected items", permissions=["change"])
+    def unpublish_selected(self, request, queryset):
+        self._set_published(request, queryset, False)
+
+    def _set_published(self, request, queryset, published: bool):
+        # One save per item, not an update(): each gets a history version naming the editor, and the
+        # page cache hears of it.
+        changed = 0
+        for course in queryset.exclude(published=published):
+            course.published = published
+            course._history_user = request.user
+            course.save(update_fields=["published", "updated_at"])
+            changed += 1
+        state = "published" if published else "unpublished"
+        self.message_user(request, f"{changed} item(s) {state}; learners see the change at once.")
 
 
 class BrokenLinkFilter(admin.SimpleListFilter):

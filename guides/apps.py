@@ -6,14 +6,20 @@ class GuidesConfig(AppConfig):
     name = "guides"
 
     def ready(self):
+        from django.contrib.auth.signals import user_logged_in
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
         from careerguide.page_cache import pages_changed
-        from guides.models import Career, GuideSection
+        from guides.models import Career, GuideSection, GuideSectionPick
 
         # Guide pages are cached for learners (careerguide/page_cache.py): any edit retires them at once.
-        for model in (Career, GuideSection):
+        for model in (Career, GuideSection, GuideSectionPick):
             post_save.connect(pages_changed, sender=model, dispatch_uid=f"pages-changed-save-{model.__name__}")
             post_delete.connect(pages_changed, sender=model, dispatch_uid=f"pages-changed-del-{model.__name__}")
-        for through in (GuideSection.topics.through, GuideSection.picks.through):
+        for through in (GuideSection.topics.through, GuideSectionPick):
             m2m_changed.connect(pages_changed, sender=through, dispatch_uid=f"pages-changed-m2m-{through.__name__}")
+
+        from guides.signals import note_one_time_password
+
+        # A one-time password (create_editor) opens only the password change: noted at sign-in, in the session.
+        user_logged_in.connect(note_one_time_password, dispatch_uid="note-one-time-password")

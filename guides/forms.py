@@ -1,6 +1,8 @@
 from django import forms
+from simple_history.models import to_historic
 
-from guides.models import Career, GuideSection
+from careerguide.admin import autocomplete_label
+from guides.models import Career, GuideSection, GuideSectionPick
 
 
 class CareerSearchForm(forms.Form):
@@ -31,7 +33,18 @@ class StaleEditForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
-            self.fields["loaded_version"].initial = self.instance.updated_at.isoformat()
+            self.fields["loaded_version"].initial = self.current_version().isoformat()
+
+    def current_version(self):
+        """The `updated_at` the editor's save must still find: the row's own, as the form shows it.
+
+        A history version shown for reverting carries that old version's timestamp, but what the editor
+        overwrites by pressing Revert is the row as it is now, so that is the version they loaded.
+        """
+        if to_historic(self.instance) is None:
+            return self.instance.updated_at
+        current = type(self.instance).objects.filter(pk=self.instance.pk).values_list("updated_at", flat=True)
+        return current.first() or self.instance.updated_at  # deleted since: nothing to overwrite
 
     def clean(self):
         cleaned_data = super().clean()
@@ -58,8 +71,57 @@ class CareerAdminForm(StaleEditForm):
             "summary": forms.TextInput(attrs={"size": 90}),
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "intro" in self.fields:
+            self.fields["intro"].widget.attrs.update(rows=rows_for(self.instance.intro), cols=90)
+
+
+def rows_for(text: str, *, columns: int = 90, least: int = 8, most: int = 80) -> int:
+    """Enough textarea rows to show `text` whole (wrapped at about `columns`), within reason, plus room to add."""
+    lines = sum(max(1, -(-len(line) // columns)) for line in (text or "").splitlines())
+    return max(least, min(most, lines + 3))
+
 
 class GuideSectionAdminForm(StaleEditForm):
     class Meta:
         model = GuideSection
-        fields = ["career", "kind", "heading", "anchor", "body", "position", "topics", "picks", "published"]
+        fields = ["career", "kind", "heading", "anchor", "body", "position", "topics", "published"]
+        widgets = {"heading": forms.TextInput(attrs={"size": 90})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.has_draft and to_historic(self.instance) is None:
+            # The editor goes on with the waiting revision; the live text is in the history and on the site.
+            self.initial |= {"heading": self.instance.draft_heading or self.instance.heading}
+            self.initial |= {"body": self.instance.draft_body}
+        if "body" in self.fields:
+            self.fields["body"].widget.attrs.update(rows=rows_for(self.initial.get("body", "")), cols=90)
+
+
+class GuideSectionOrderForm(StaleEditForm):
+    """A section's line in the career page's list: only where it stands and whether learners see it."""
+
+    class Meta:
+        model = GuideSection
+        fields = ["position", "published"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A table's inputs have no <label> of their own in Django's tabular inline: name them for screen readers.
+        heading = self.instance.heading or "the new section"
+        self.fields["position"].widget.attrs["aria-label"] = f"Position of {heading}"
+        self.fields["published"].widget.attrs["aria-label"] = f"{heading} published"
+
+
+class PickForm(forms.ModelForm):
+    """A pick's line: the chosen item is named with its format, provider and price, as the autocomplete does."""
+
+    class Meta:
+        model = GuideSectionPick
+        fields = ["position", "course"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["course"].label_from_instance = autocomplete_label
+        self.fields["position"].widget.attrs["aria-label"] = "Position of the pick"

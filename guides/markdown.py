@@ -1,6 +1,8 @@
 """Editor Markdown to safe HTML: markdown-it-py renders, nh3 keeps only an allow-list."""
 
 from functools import lru_cache
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
 
 import nh3
 from django.utils.safestring import SafeString, mark_safe
@@ -41,3 +43,38 @@ def render_markdown(text: str) -> SafeString:
         strip_comments=True,
     )
     return mark_safe(html)  # nh3 has removed everything that could run or restyle the page
+
+
+class _Removals(HTMLParser):
+    """Collects, in order of first appearance, what the allow-list above would drop from rendered HTML."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.found: dict[str, None] = {}
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in ALLOWED_TAGS:
+            self.found[f"<{tag}>"] = None
+            return
+        for name, value in attrs:
+            if name not in ALLOWED_ATTRIBUTES.get(tag, set()):
+                self.found[f"{name} attribute"] = None
+            elif name == "href" and value:
+                scheme = urlsplit(value.strip()).scheme.lower()
+                if scheme and scheme not in ALLOWED_URL_SCHEMES:
+                    self.found[f"{scheme}: link"] = None
+
+    handle_startendtag = handle_starttag
+
+    def handle_comment(self, data):
+        self.found["HTML comment"] = None
+
+
+def sanitizer_removals(text: str) -> list[str]:
+    """What render_markdown drops from `text`, named for an editor: "<script>", "onclick attribute",
+    "javascript: link". Empty when the text renders as written.
+    """
+    parser = _Removals()
+    parser.feed(_markdown.render(text or ""))
+    parser.close()
+    return list(parser.found)

@@ -3,6 +3,7 @@ import hashlib
 import math
 from collections import Counter
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import models
 from django.db.models import Prefetch, Q, prefetch_related_objects
@@ -152,8 +153,11 @@ class Career(VisibleNames, models.Model):
         picks count) gives way to the next best match: one strong book must not fill a whole guide.
         """
         sections = self.visible_sections
-        published_picks = Course.objects.published().select_related("provider").order_by("title")
-        prefetch_related_objects(sections, "topics", Prefetch("picks", published_picks, to_attr="published_picks"))
+        # Through the pick rows, so the editor's order holds (position, then the order they were added).
+        pick_links = GuideSectionPick.objects.filter(course__published=True).select_related("course__provider")
+        prefetch_related_objects(sections, "topics", Prefetch("pick_links", pick_links, to_attr="published_links"))
+        for section in sections:
+            section.published_picks = [link.course for link in section.published_links]
         topic_sets = {
             section.pk: tuple(sorted(topic.pk for topic in section.topics.all()))
             for section in sections
@@ -238,11 +242,15 @@ class GuideSection(VisibleNames, models.Model):
     )
     picks = models.ManyToManyField(
         "courses.Course",
+        through="GuideSectionPick",
         related_name="guide_sections",
         blank=True,
-        help_text="Courses and books chosen by an editor for this section.",
+        help_text="Courses and books chosen by an editor for this section, in the editor's order.",
     )
     published = models.BooleanField(default=False, help_text="Drafts are visible only in the staff preview.")
+    # A waiting revision of a published section: learners keep the heading and body above until it is published.
+    draft_heading = models.CharField(max_length=200, blank=True, editable=False)
+    draft_body = models.TextField(blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords()
@@ -290,6 +298,75 @@ class GuideSection(VisibleNames, models.Model):
 
     def body_html(self) -> str:
         return render_markdown(self.body)
+
+    @property
+    def has_draft(self) -> bool:
+        return bool(self.draft_body)
+
+    def save_draft(self, *, heading: str, body: str, live_heading: str, live_body: str) -> None:
+        """Keep `heading` and `body` as the waiting revision and the live ones as they were (not saved yet)."""
+        self.draft_heading, self.draft_body = heading, body
+        self.heading, self.body = live_heading, live_body
+        self._change_reason = "Saved a draft"
+
+    def discard_draft(self, *, live_heading: str, live_body: str) -> None:
+        self.draft_heading, self.draft_body = "", ""
+        self.heading, self.body = live_heading, live_body
+        self._change_reason = "Discarded the draft"
+
+    def publish_draft(self) -> None:
+        """The heading and body as they are now go live (the form holds the draft), and the draft is done."""
+        self.draft_heading, self.draft_body = "", ""
+        self._change_reason = "Published the draft"
+
+    def show_draft(self) -> None:
+        """For the staff preview only: the page as learners will see it once the draft is published."""
+        if self.has_draft:
+            self.heading, self.body = self.draft_heading or self.heading, self.draft_body
+            self.showing_draft = True
+
+
+class GuideSectionPick(models.Model):
+    """One of a section's picks, at the place the editor gave it (the picks' table, given a position)."""
+
+    id = models.AutoField(primary_key=True)  # the table Django made for the plain many-to-many had these ids
+    guidesection = models.ForeignKey(GuideSection, on_delete=models.CASCADE, related_name="pick_links")
+    course = models.ForeignKey("courses.Course", on_delete=models.CASCADE, related_name="guide_section_picks")
+    position = models.PositiveIntegerField(
+        default=0, help_text="Shown in ascending order; picks with the same number keep the order they were added."
+    )
+
+    class Meta:
+        db_table = "guides_guidesection_picks"
+        ordering = ["position", "pk"]
+        unique_together = [("guidesection", "course")]
+        verbose_name = "pick"
+
+    def __str__(self):
+        return str(self.course)
+
+
+class OneTimePasswordQuerySet(models.QuerySet):
+    def still_in_use(self, user):
+        """The user's one-time password while they still sign in with it (a changed password no longer matches)."""
+        return self.filter(user=user, password=user.password)
+
+
+class OneTimePassword(models.Model):
+    """A password handed over by create_editor or create_partner_manager, to be replaced at first sign-in.
+
+    It keeps the password's hash as issued: once the user chooses a password of their own (or an administrator
+    sets one) the hashes differ, so no code has to remember to clear the flag.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="one_time_password")
+    password = models.CharField(max_length=128, help_text="The hash of the password as issued.")
+    issued_at = models.DateTimeField(auto_now=True)
+
+    objects = OneTimePasswordQuerySet.as_manager()
+
+    def __str__(self):
+        return f"one-time password of {self.user}"
 
 
 def _recommended(course: Course, reason: str) -> Course:

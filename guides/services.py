@@ -1,7 +1,12 @@
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import Group
 from django.db import transaction
 
 from courses.models import Topic
-from guides.models import Career, GuideSection
+from guides.models import Career, GuideSection, OneTimePassword
 
 
 @transaction.atomic
@@ -41,3 +46,25 @@ def load_guide(*, data: dict) -> tuple[Career, int]:
         new_section.topics.set(Topic.objects.filter(name__in=section.get("topics", [])))
         created += 1
     return career, created
+
+
+@transaction.atomic
+def issue_staff_account(*, username: str, email: str, group: Group) -> tuple[AbstractBaseUser, bool, str]:
+    """Create a staff account in `group` (or give an existing one a new password) with a one-time password.
+
+    Returns the user, whether it was created and the password, which is stored only as a hash: the first
+    sign-in with it leads to the password change (guides.middleware.OneTimePasswordMiddleware).
+    """
+    User = get_user_model()
+    user, created = User.objects.get_or_create(username=username, defaults={"email": email})
+    if user.is_superuser:
+        raise ValueError(f"{username} is a superuser; use `manage.py changepassword` instead.")
+    if email:
+        user.email = email
+    user.is_staff = True  # may sign in to the admin; the group decides what they see there
+    password = secrets.token_urlsafe(12)
+    user.set_password(password)
+    user.save()
+    user.groups.add(group)
+    OneTimePassword.objects.update_or_create(user=user, defaults={"password": user.password})
+    return user, created, password

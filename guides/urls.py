@@ -11,4 +11,5 @@ urlpatterns = [
     path("careers/", cache_public_page(views.career_list), name="career_list"),
     path("careers/<slug:slug>/", cache_public_page(views.career_detail), name="career_detail"),
     path("careers/<slug:slug>/preview/", views.career_preview, name="career_preview"),
+    path("editors/markdown-preview/", views.markdown_preview, name="markdown_preview"),
 ]

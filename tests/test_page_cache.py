@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from tests.factories import CourseFactory, EditorFactory, GuideSectionFactory, OfferFactory, TopicFactory
-from tests.guides.test_editor_admin import career_change_data
+from tests.guides.test_editor_admin import section_change_data
 
 pytestmark = pytest.mark.django_db
 
@@ -53,8 +53,8 @@ def test_an_editors_admin_edit_shows_on_the_cached_public_guide_at_once(client, 
     skills = career.sections.get(heading="Skills you need")
 
     response = editor_client.post(
-        reverse("admin:guides_career_change", args=[career.pk]),
-        career_change_data(career, {skills.pk: {"heading": "Skills that matter"}}),
+        reverse("admin:guides_guidesection_change", args=[skills.pk]),
+        section_change_data(skills, heading="Skills that matter"),
     )
 
     assert response.status_code == 302

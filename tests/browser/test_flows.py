@@ -437,11 +437,17 @@ def test_an_editor_rewords_and_reorders_sections_in_the_admin_and_the_public_gui
     page.get_by_role("button", name="Log in").click()
     page.get_by_role("link", name="Careers").click()
     page.get_by_role("link", name="Back End Engineer").click()
-    expect(page.locator("#id_sections-0-heading")).to_have_value(first.heading)
-    expect(page.locator("#id_sections-1-heading")).to_have_value(second.heading)
+    rows = page.locator("#sections-group tbody tr.form-row")
+    expect(rows.nth(0)).to_contain_text(first.heading)
+    expect(rows.nth(1)).to_contain_text(second.heading)
 
-    body = page.locator("#id_sections-1-body")
+    # The career page lists its sections; a section's text is edited on its own page.
+    rows.nth(1).get_by_role("link", name=second.heading).click()
+    body = page.locator("#id_body")
     body.fill(body.input_value() + "\n\n" + added)
+    page.get_by_role("button", name="Save and continue editing").click()
+    expect(page.locator(".messagelist .success")).to_contain_text("was changed successfully")
+    page.goto(f"{demo_site.url}/admin/guides/career/{first.career_id}/change/")
     page.locator("#id_sections-0-position").fill(str(second.position))
     page.locator("#id_sections-1-position").fill(str(first.position))
     page.get_by_role("button", name="Save", exact=True).click()
@@ -453,3 +459,51 @@ def test_an_editor_rewords_and_reorders_sections_in_the_admin_and_the_public_gui
     contents = learner.get_by_role("navigation", name="Contents").get_by_role("link").all_text_contents()
     assert contents[:2] == [second.heading, first.heading]
     expect(learner.locator(f"section#{second.anchor}")).to_contain_text(added)
+
+
+def test_an_editor_drafts_a_change_previews_it_publishes_it_and_reverts_it(open_browser_page, demo_site, editors_group):
+    editor = EditorFactory()
+    section = Career.objects.get(slug=GUIDE).sections.filter(published=True).order_by("position", "pk")[1]
+    live_words = section.body.split("\n")[0][:40]
+    draft_line = "Draft in the browser test: start with the database."
+    page = open_browser_page(viewport=DESKTOP)
+    learner = open_browser_page()
+
+    page.goto(demo_site.url + "/admin/login/")
+    page.get_by_label("Username").fill(editor.username)
+    page.get_by_label("Password").fill("correct horse battery staple")
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"{demo_site.url}/admin/guides/guidesection/{section.pk}/change/")
+
+    # Save as draft: learners keep the published text.
+    body = page.locator("#id_body")
+    body.fill(draft_line + "\n\n" + body.input_value())
+    page.get_by_role("button", name="Save as draft").click()
+    expect(page.locator(".messagelist")).to_contain_text("Draft saved")
+    learner.goto(f"{demo_site.url}/careers/{GUIDE}/")
+    expect(learner.locator(f"section#{section.anchor}")).not_to_contain_text(draft_line)
+    expect(learner.locator(f"section#{section.anchor}")).to_contain_text(live_words)
+
+    # Preview: the page as learners will see it, the draft marked.
+    page.get_by_role("link", name="Preview the page with the draft").first.click()
+    expect(page.locator(f"section#{section.anchor}")).to_contain_text(draft_line)
+    expect(page.locator(f"section#{section.anchor} .badge")).to_have_text("Draft revision")
+    screenshot(page, "flow-draft-preview-desktop")
+    page.go_back()
+
+    # Publish: learners see it at once.
+    page.get_by_role("button", name="Publish draft").click()
+    expect(page.locator(".messagelist")).to_contain_text("published")
+    learner.reload()
+    expect(learner.locator(f"section#{section.anchor}")).to_contain_text(draft_line)
+
+    # Revert from the history to the version before the draft.
+    page.get_by_role("link", name="History").click()
+    expect(page.locator("#change-history")).to_contain_text("Published the draft")
+    expect(page.locator("#change-history")).to_contain_text(editor.username)
+    page.locator("#change-history tbody tr").last.get_by_role("link").click()
+    page.get_by_role("button", name="Revert").click()
+    expect(page.locator(".messagelist .success")).to_be_visible()
+    learner.reload()
+    expect(learner.locator(f"section#{section.anchor}")).not_to_contain_text(draft_line)
+    expect(learner.locator(f"section#{section.anchor}")).to_contain_text(live_words)
