@@ -206,8 +206,12 @@ def test_anonymous_visitor_is_sent_to_the_admin_login(client):
     assert response["Location"].startswith(reverse("admin:login"))
 
 
+@pytest.mark.usefixtures("march")
 def test_superuser_sees_the_admin_report(admin_client):
-    assert admin_client.get(reverse(ADMIN_REPORT)).status_code == 200
+    response = admin_client.get(reverse(ADMIN_REPORT), MARCH)
+
+    assertContains(response, "<h1>Partner reports</h1>", html=True)
+    assert [row[0] for row in report_for(response)["reconciliation"]] == ["Learnly", "Skillshop", "All partners"]
 
 
 def test_partner_changelist_links_to_the_report_for_partner_managers(partner_manager_client):
@@ -250,7 +254,7 @@ def test_rotated_token_retires_the_old_link(client, learnly):
     learnly.rotate_report_token()
 
     assert client.get(old_url).status_code == 404
-    assert client.get(learnly.get_report_url()).status_code == 200
+    assertContains(client.get(learnly.get_report_url()), "Learnly: clicks and conversions")
 
 
 # -- the CSV ------------------------------------------------------------------------------------------
