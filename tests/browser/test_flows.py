@@ -17,7 +17,7 @@ from django.db.migrations.loader import MigrationLoader
 
 from courses.models import Click
 from guides.models import Career
-from tests.browser.conftest import DESKTOP, playwright_api, screenshot
+from tests.browser.conftest import DESKTOP, PHONE, playwright_api, screenshot
 from tests.factories import EditorFactory, OfferFactory, PartnerFactory
 
 expect = playwright_api.expect
@@ -507,3 +507,18 @@ def test_an_editor_drafts_a_change_previews_it_publishes_it_and_reverts_it(open_
     learner.reload()
     expect(learner.locator(f"section#{section.anchor}")).not_to_contain_text(draft_line)
     expect(learner.locator(f"section#{section.anchor}")).to_contain_text(live_words)
+
+
+def test_on_a_phone_an_editor_sees_much_of_a_section_body_at_once(open_browser_page, demo_site, editors_group):
+    editor = EditorFactory()
+    section = Career.objects.get(slug=GUIDE).sections.order_by("position", "pk")[0]
+    page = open_browser_page(viewport=PHONE)
+
+    page.goto(demo_site.url + "/admin/login/")
+    page.get_by_label("Username").fill(editor.username)
+    page.get_by_label("Password").fill("correct horse battery staple")
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"{demo_site.url}/admin/guides/guidesection/{section.pk}/change/")
+
+    height = page.locator("#id_body").bounding_box()["height"]
+    assert height > 0.5 * PHONE["height"], height  # Django's own phone CSS made it 120 px: five lines
