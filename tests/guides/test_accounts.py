@@ -62,6 +62,14 @@ def test_the_first_sign_in_forces_a_password_change_before_any_admin_page(client
     assert authenticate(username=username, password=NEW_PASSWORD) is not None
 
 
+def test_a_one_time_password_opens_no_staff_page_outside_the_admin_either(client, career):
+    password = one_time_password("create_editor", "grace")
+    sign_in(client, "grace", password)
+
+    for url in [reverse("guides:career_preview", kwargs={"slug": career.slug}), reverse("guides:markdown_preview")]:
+        assertRedirects(client.get(url), reverse("admin:password_change"), fetch_redirect_response=False)
+
+
 def test_a_new_one_time_password_forces_a_change_again(client):
     first = one_time_password("create_editor", "grace")
     sign_in(client, "grace", first)
