@@ -175,9 +175,12 @@ class GuideSectionAdmin(HistoryAdmin):
 
     def save_model(self, request, obj, form, change):
         # A published section's new heading and body can wait as a draft (guides.models.GuideSection.save_draft).
-        if change and obj.published:
+        # Decided by the button and the row as stored, not the form's Published box: a section unpublished with a
+        # draft waiting saves what the form showed (the draft) and keeps no stale draft.
+        if change and (obj.has_draft or "_save_draft" in request.POST):
             live = GuideSection.objects.filter(pk=obj.pk).values("heading", "body", "published").first()
-            if live and live["published"] and "_save_draft" in request.POST:
+            stays_published = live and live["published"] and obj.published
+            if stays_published and "_save_draft" in request.POST:
                 obj.save_draft(heading=obj.heading, body=obj.body, live_heading=live["heading"], live_body=live["body"])
             elif live and "_discard_draft" in request.POST:
                 obj.discard_draft(live_heading=live["heading"], live_body=live["body"])
@@ -187,15 +190,17 @@ class GuideSectionAdmin(HistoryAdmin):
 
     def response_change(self, request, obj):
         if "_save_draft" in request.POST or "_discard_draft" in request.POST:
-            preview = reverse("guides:career_preview", kwargs={"slug": obj.career.slug}) + f"#{obj.anchor}"
+            preview = preview_url(obj)
             if obj.has_draft:
                 message = format_html(
                     "Draft saved: learners still see the published text. "
                     '<a href="{}">Preview the page with the draft</a>, then publish or discard it here.',
                     preview,
                 )
-            else:
+            elif "_discard_draft" in request.POST:
                 message = "Draft discarded: the published text stays as it was."
+            else:
+                message = "Saved. Only a published section keeps a draft: this text is the section's now."
             self.message_user(request, message)
             return HttpResponseRedirect(request.path)
         if "_publish_draft" in request.POST:

@@ -105,3 +105,16 @@ def test_the_body_preview_on_the_form_shows_the_draft_being_edited(editor_client
     html = editor_client.get(section_url(skills)).content.decode()
 
     assert "Learn <strong>Python</strong> first, then SQL." in html.split('id="markdown-preview"')[1]
+
+
+def test_unpublishing_a_section_with_a_draft_saves_what_the_form_showed_and_keeps_no_stale_draft(editor_client, skills):
+    save_draft(editor_client, skills, body=DRAFT)
+    skills.refresh_from_db()
+
+    response = editor_client.post(section_url(skills), section_change_data(skills, body=DRAFT, published=""))
+
+    assert response.status_code == 302
+    skills.refresh_from_db()
+    assert (skills.published, skills.body, skills.draft_body) == (False, DRAFT, "")
+    form = editor_client.get(section_url(skills))
+    assertNotContains(form, 'name="_publish_draft"')
