@@ -84,7 +84,10 @@ def _write_new_token(key: str) -> bool:
         _write_marker(key)
         return False
     _unsettled.discard(key)
-    _marker(key).unlink(missing_ok=True)
+    try:
+        _marker(key).unlink(missing_ok=True)
+    except OSError:  # a read-only folder must not turn an editor's save into an error; the retry is harmless
+        logger.exception("could not remove the marker of %s", key)
     return True
 
 

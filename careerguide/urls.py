@@ -21,7 +21,7 @@ urlpatterns = [
     # Before admin.site.urls too: its autocomplete, naming courses with format, provider and price.
     path(
         "admin/autocomplete/",
-        admin.site.admin_view(lambda request: AutocompleteView.as_view(admin_site=admin.site)(request)),
+        admin.site.admin_view(AutocompleteView.as_view(admin_site=admin.site)),
         name="admin_autocomplete",
     ),
     path("admin/", admin.site.urls),

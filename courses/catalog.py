@@ -16,7 +16,6 @@ import json
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.cache import cache
@@ -28,6 +27,7 @@ from careerguide.database.base import heavy_queries
 from careerguide.page_cache import pages_changed
 from courses import search
 from courses.models import Course, Topic
+from courses.models.catalog import site_of
 
 PAGE_SIZE = 20
 VERSION_KEY = "courses:catalog-version"
@@ -139,7 +139,7 @@ def _provider_sites(slugs: list[str], *, sample: int = 200) -> dict[str, str]:
         .values_list("provider__slug", "provider__website", "url")
     )
     for slug, website, url in rows[: sample * len(slugs)]:
-        host = (urlsplit(website or url).hostname or "").removeprefix("www.")
+        host = site_of(website or url)
         if host:
             hosts[slug][host] += 1
     sites = {}

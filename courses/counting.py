@@ -35,6 +35,7 @@ from django.core.cache import cache
 from django.core.cache.backends.locmem import LocMemCache
 
 from careerguide.middleware import client_ip
+from courses.models import Click
 
 # 30 minutes, the usual length of a web visit (analytics sessions end after 30 idle minutes): a learner who
 # clicks, looks at the partner's page, comes back and clicks again is one referral, and the partner's cookie
@@ -116,9 +117,9 @@ def excluded_reason(request, offer_id: int) -> str:
     client = hmac.new(settings.SECRET_KEY.encode(), f"click-client:{client_network(request)}".encode(), "sha256")
     client = client.hexdigest()[:32]
     if _count(f"courses:clicks:client:{client}", CLIENT_WINDOW) > CLIENT_LIMIT:
-        return "over_limit"
+        return Click.Excluded.OVER_LIMIT
     if not _first(f"courses:clicks:seen:{client}:{offer_id}", REPEAT_WINDOW):
-        return "repeat"
+        return Click.Excluded.REPEAT
     return ""
 
 
