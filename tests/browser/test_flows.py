@@ -125,8 +125,9 @@ def test_a_phone_reader_jumps_to_the_contents_and_back_from_the_end_of_a_section
     screenshot(page, "guide-phone-contents")
 
 
-def test_on_a_phone_the_home_search_shows_its_examples_whole(page, demo_site):
-    page.goto(demo_site.url + "/")
+@pytest.mark.parametrize("path", ["/", "/courses/"])
+def test_on_a_phone_the_search_box_shows_its_examples_whole(page, demo_site, path):
+    page.goto(demo_site.url + path)
     search_box = page.get_by_role("searchbox", name="Search courses and books")
     hint = page.get_by_text("For example: golang, postgres, system design", exact=True)
 
