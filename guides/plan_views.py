@@ -1,8 +1,9 @@
 """Learning plans (#17): pages and forms under /plans/. No account: the token in the address is the key.
 
 Every response here is private: never in the page cache (no view is wrapped in cache_public_page), sent with
-`Cache-Control: private, no-store`, `noindex`, and no Referer (the address is the secret; logs redact it,
-careerguide/logging.py).
+`Cache-Control: private, no-store`, `noindex`, and a Referer for this site only (the address is the secret;
+our logs redact it, careerguide/logging.py). Not `no-referrer`: browsers then send `Origin: null` with the
+forms, which CSRF protection rightly refuses.
 """
 
 import csv
@@ -47,14 +48,14 @@ limit_writes = ratelimit(group="plan-write", key="ip", rate=_write_rate, method=
 
 
 def private(view):
-    """The headers of every plan response: kept by no cache, indexed by no engine, sent as no Referer."""
+    """The headers of every plan response: kept by no cache, indexed by no engine, no Referer to other sites."""
 
     @functools.wraps(view)
     def private_view(request, *args, **kwargs):
         response = view(request, *args, **kwargs)
         response["Cache-Control"] = "private, no-store"
         response["X-Robots-Tag"] = "noindex, nofollow"
-        response["Referrer-Policy"] = "no-referrer"
+        response["Referrer-Policy"] = "same-origin"
         return response
 
     return private_view

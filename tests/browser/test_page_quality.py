@@ -14,8 +14,11 @@ from pathlib import Path
 
 import pytest
 from django.db.models import Count
+from django.urls import reverse
 
 from courses.models import Course, Partner, Topic
+from guides import plans
+from guides.models import Career
 from tests.browser.conftest import DESKTOP, PHONE
 from tests.factories import ClickFactory, ConversionFactory
 
@@ -48,6 +51,11 @@ def page_types(demo_site):
     offer = partner.offers.order_by("pk").first()
     ClickFactory.create_batch(2, offer=offer, referrer_path="/careers/back-end-engineer/")
     ConversionFactory(click=ClickFactory(offer=offer), partner=partner)
+    career = Career.objects.get(slug="back-end-engineer")
+    plan = plans.create_plan(career=career)
+    first, *_, last = plan.items.order_by("pk")
+    plans.set_status(plan=plan, item_id=first.pk, status="done")
+    Course.objects.filter(pk=last.course_id).update(published=False)  # one item "no longer offered"
     return {
         "home": "/",
         "careers": "/careers/",
@@ -64,6 +72,12 @@ def page_types(demo_site):
         "disclosure": "/disclosure/",
         "404": "/no-such-page/",
         "partner report": partner.get_report_url(),
+        "plan": plan.get_absolute_url(),
+        "shared plan": plan.get_shared_url(),
+        "plan print view": reverse("guides:plan_print", kwargs={"token": plan.token}),
+        "plan alternatives": reverse("guides:plan_item_alternatives", kwargs={"token": plan.token, "item_id": last.pk}),
+        "plan delete": reverse("guides:plan_delete", kwargs={"token": plan.token}),
+        "my plans": reverse("guides:plan_list"),
     }
 
 

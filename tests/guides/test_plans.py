@@ -298,9 +298,15 @@ def test_add_to_my_plan_on_a_course_page_adds_it_to_this_browsers_plan(client, p
     assert item.section.anchor == "added"
 
 
-def test_add_to_my_plan_in_catalog_results(client):
-    CourseFactory(title="Listed Course")
-    assertContains(client.get(reverse("courses:list")), "Add to my plan")
+def test_add_to_my_plan_in_catalog_results_submits_a_form_outside_the_filter_form(client):
+    course = CourseFactory(title="Listed Course")
+
+    html = client.get(reverse("courses:list")).content.decode()
+
+    button = f'<button type="submit" form="add-to-plan" name="course" value="{course.pk}"'
+    assert button in html
+    after_filters = html.split('<form id="catalog-form"', 1)[1].split("</form>", 1)[1]
+    assert f'<form id="add-to-plan" method="post" action="{reverse("guides:plan_add")}"></form>' in after_filters
 
 
 def test_add_to_my_plan_without_a_plan_starts_one(client):
@@ -429,7 +435,7 @@ def test_plan_pages_are_private_and_never_indexed(client, plan, name):
     assert response.status_code == 200
     assert response["Cache-Control"] == "private, no-store"
     assert response["X-Robots-Tag"] == "noindex, nofollow"
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     if response["Content-Type"].startswith("text/html"):
         assertContains(response, '<meta name="robots" content="noindex, nofollow">')
 
