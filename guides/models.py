@@ -455,10 +455,17 @@ class PlanSection(models.Model):
 
 class PlanItemQuerySet(models.QuerySet):
     def for_page(self):
-        """The items with what their lines, totals and partner links show, in two queries."""
-        offers = Offer.objects.live().best_first().select_related("partner")
-        return self.select_related("course__provider").prefetch_related(
-            Prefetch("course__offers", queryset=offers, to_attr="live_offers")
+        """The items with what their lines, totals and partner links show, in two queries; only those columns
+        of the courses (whose descriptions and search documents are most of a row).
+        """
+        offers = Offer.objects.live().best_first().select_related("partner").only("token", "course_id", "partner__name")
+        item_fields = ["section_id", "course_id", "title", "status", "position", "updated_at"]
+        course_fields = [f"course__{name}" for name in ("kind", "title", "slug", "url", "price", "currency")]
+        course_fields += ["course__duration_hours", "course__published", "course__provider__name"]
+        return (
+            self.select_related("course__provider")
+            .only(*item_fields, *course_fields)
+            .prefetch_related(Prefetch("course__offers", queryset=offers, to_attr="live_offers"))
         )
 
 

@@ -26,7 +26,7 @@ from django_ratelimit.decorators import ratelimit
 
 from guides import plans
 from guides.forms import AddCourseForm, MoveItemForm, PlanSettingsForm, StatusForm
-from guides.models import Career, LearningPlan, PlanItem, PlanSection
+from guides.models import Career, LearningPlan, PlanItem
 
 PLANS_COOKIE = "cg_plans"
 TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")  # as guides.urls.PlanTokenConverter
@@ -214,8 +214,6 @@ def _render_plan(request, plan, *, form=None, status=200, template="guides/plans
         "robots": "noindex, nofollow",
         "plan_url": request.build_absolute_uri(plan.get_absolute_url()),
         "shared_url": request.build_absolute_uri(plan.get_shared_url()),
-        "statuses": PlanItem.Status.choices,
-        "sections": view.sections,
     }
     context["mailto"] = "mailto:?subject={}&body={}".format(
         quote(f"My learning plan: {plan.title}"),
@@ -272,8 +270,6 @@ def _render_tick(request, plan, item_id):
             "finish_date": whole.finish_date(plan.hours_per_week, today=timezone.localdate()),
             "weeks_left": whole.weeks_left(plan.hours_per_week),
         },
-        "statuses": PlanItem.Status.choices,
-        "sections": PlanSection.objects.filter(plan=plan),
         "read_only": False,
     }
     return render(request, "guides/plans/plan_tick.html", context)
@@ -290,15 +286,21 @@ def plan_item_remove(request, token, item_id):
 
 @private
 @limit_writes
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def plan_item_move(request, token, item_id):
+    """Which section an item goes in: the form (GET), then the move (POST), keeping its progress."""
     plan = _plan_or_404(token)
-    form = MoveItemForm(request.POST, plan=plan)
-    if not form.is_valid():
-        return HttpResponseBadRequest("Choose one of this plan's sections.")
-    if not plans.move_item(plan=plan, item_id=item_id, section=form.cleaned_data["section"]):
+    item = PlanItem.objects.filter(plan=plan, pk=item_id).first()
+    if item is None:
         raise Http404("No such item in this plan.")
-    return _back_to(plan, f"item-{item_id}")
+    form = MoveItemForm(request.POST or None, plan=plan, initial={"section": item.section_id})
+    if request.method == "POST":
+        if not form.is_valid():
+            return HttpResponseBadRequest("Choose one of this plan's sections.")
+        plans.move_item(plan=plan, item_id=item.pk, section=form.cleaned_data["section"])
+        return _back_to(plan, f"item-{item.pk}")
+    context = {"plan": plan, "item": item, "form": form, "robots": "noindex, nofollow"}
+    return render(request, "guides/plans/plan_move.html", context)
 
 
 @private

@@ -156,7 +156,9 @@ def update_plan(*, plan: LearningPlan, title: str, hours_per_week: Decimal) -> N
 def touch(plan: LearningPlan) -> None:
     """Mark the plan as in use (remove_stale_plans keeps it), at most one write per TOUCH_EVERY."""
     now = timezone.now()
-    LearningPlan.objects.filter(pk=plan.pk, touched_at__lt=now - TOUCH_EVERY).update(touched_at=now)
+    if plan.touched_at is None or plan.touched_at < now - TOUCH_EVERY:  # as loaded: most ticks skip the write
+        LearningPlan.objects.filter(pk=plan.pk, touched_at__lt=now - TOUCH_EVERY).update(touched_at=now)
+        plan.touched_at = now
 
 
 def remove_stale_plans(*, untouched_for: dt.timedelta) -> int:

@@ -77,6 +77,7 @@ def page_types(demo_site):
         "plan print view": reverse("guides:plan_print", kwargs={"token": plan.token}),
         "plan alternatives": reverse("guides:plan_item_alternatives", kwargs={"token": plan.token, "item_id": last.pk}),
         "plan delete": reverse("guides:plan_delete", kwargs={"token": plan.token}),
+        "plan move": reverse("guides:plan_item_move", kwargs={"token": plan.token, "item_id": first.pk}),
         "my plans": reverse("guides:plan_list"),
     }
 

@@ -41,6 +41,11 @@ def test_a_learner_makes_a_plan_from_the_guide_and_ticks_an_item_in_place(open_b
     expect(page.get_by_label(f"Status of {item.title}", exact=True)).to_have_value("done")
     item.refresh_from_db()
     assert item.status == "done"
+    # Remove goes through the same form, as a plain post that comes back to the plan.
+    last = plan.items.order_by("section__position", "position").last()
+    page.get_by_role("button", name=f"Remove {last.title}", exact=True).click()
+    expect(page.get_by_text(f"Overall: 1 of {total - 1} done")).to_be_visible()
+    assert not PlanItem.objects.filter(pk=last.pk).exists()
     # The address to keep is on the page, and the browser's list finds the plan again.
     expect(page.get_by_label("Your plan's address", exact=True)).to_have_value(
         re.compile(re.escape(plan.get_absolute_url()))

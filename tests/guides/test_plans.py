@@ -197,7 +197,7 @@ def test_a_tick_with_htmx_answers_the_item_and_the_progress_it_changed(client, p
 
 def test_a_tick_updates_one_row_only(client, plan, django_assert_max_num_queries):
     item = item_of(plan, "Paid Go")
-    with django_assert_max_num_queries(4):  # plan, UPDATE of the item, touch, nothing else
+    with django_assert_max_num_queries(2):  # the plan, the UPDATE of the item (touched within the hour: no write)
         client.post(item_url(plan, item, "status"), {"status": "done"})
 
 
@@ -352,6 +352,7 @@ def test_a_plan_holds_at_most_300_items(client, plan):
 
 def test_remove_an_item_and_repeat_it(client, plan):
     item = item_of(plan, "Paid Go")
+    assertContains(client.get(plan_url(plan)), f'formaction="{item_url(plan, item, "remove")}"')
     for _ in range(2):
         assert client.post(item_url(plan, item, "remove")).status_code == 302
     assert not plan.items.filter(pk=item.pk).exists()
@@ -362,6 +363,9 @@ def test_move_an_item_between_sections_keeps_its_progress(client, plan):
     item = item_of(plan, "Paid Go")
     plans.set_status(plan=plan, item_id=item.pk, status="doing")
     tools = plan.sections.get(anchor="tools")
+    assertContains(client.get(plan_url(plan)), f'href="{item_url(plan, item, "move")}"')
+    form = client.get(item_url(plan, item, "move"))
+    assertContains(form, f'<option value="{tools.pk}">Tools of the trade</option>', html=True)
 
     response = client.post(item_url(plan, item, "move"), {"section": tools.pk})
 
@@ -529,7 +533,7 @@ def test_the_plan_page_reads_a_fixed_number_of_queries(client, plan, django_asse
     for course in CourseFactory.create_batch(40):
         plans.add_course(plan=plan, course=course)
         OfferFactory(course=course, partner=partner)
-    with django_assert_max_num_queries(6):  # plan, sections, items, offers, progress, sections for "move"
+    with django_assert_max_num_queries(5):  # plan, sections, items, offers, progress
         response = client.get(plan_url(plan))
     assertContains(response, 'rel="sponsored nofollow noopener"')
     assertContains(response, "Partner link")
@@ -595,13 +599,10 @@ def test_remove_stale_plans_removes_only_plans_untouched_for_a_year(career, pick
     assert not PlanItem.objects.filter(plan_id=stale.pk).exists()
 
 
-def test_a_tick_keeps_a_plan_from_going_stale(plan):
+def test_a_tick_keeps_a_plan_from_going_stale(client, plan):
     LearningPlan.objects.filter(pk=plan.pk).update(touched_at=timezone.now() - dt.timedelta(days=366))
-    plans.set_status(plan=plan, item_id=item_of(plan, "Paid Go").pk, status="done")
+
+    client.post(item_url(plan, item_of(plan, "Paid Go"), "status"), {"status": "done"})
+
     plan.refresh_from_db()
     assert plan.touched_at > timezone.now() - dt.timedelta(minutes=1)
-
-
-def test_a_mangled_plans_cookie_is_ignored(client):
-    client.cookies["cg_plans"] = "x\x00y." + "A" * 5000 + ".%00"
-    assertContains(client.get(reverse("guides:plan_list")), "no learning plans yet")
