@@ -27,7 +27,7 @@ from django_ratelimit.decorators import ratelimit
 
 from guides import plans
 from guides.forms import AddCourseForm, MoveItemForm, PlanSettingsForm, StatusForm
-from guides.models import Career, LearningPlan, PlanItem
+from guides.models import Career, LearningPlan, PlanItem, PlanSection
 
 PLANS_COOKIE = "cg_plans"
 TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")  # as guides.urls.PlanTokenConverter
@@ -275,14 +275,21 @@ def _attach_item_urls(plan, items) -> None:
 
 
 def _render_tick(request, plan, item_id):
-    item = PlanItem.objects.filter(plan=plan, pk=item_id).for_page().select_related("section").first()
+    # Only what the item's form shows: its line (title, partner link) is unchanged by a tick.
+    item = (
+        PlanItem.objects.filter(plan=plan, pk=item_id)
+        .select_related("course")
+        .only("title", "status", "section_id", "course__price", "course__published")
+        .first()
+    )
     _attach_item_urls(plan, [item])
     section_progress, whole = plans.progress_by_section(plan)
-    item.section.progress = section_progress[item.section_id]
+    section = PlanSection(pk=item.section_id)
+    section.progress = section_progress[item.section_id]
     context = {
         "item": item,
         "plan": plan,
-        "section": item.section,
+        "section": section,
         "view": {
             "progress": whole,
             "finish_date": whole.finish_date(plan.hours_per_week, today=timezone.localdate()),
