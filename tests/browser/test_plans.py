@@ -82,6 +82,12 @@ def test_the_print_view_shows_the_plan_without_navigation(open_browser_page, dem
 
 def test_on_a_phone_the_plan_fits_the_screen(open_browser_page, demo_site):
     page = open_browser_page(viewport=PHONE)
+    page.goto(demo_site.url + "/courses/?q=python")
+    page.get_by_role("button", name=re.compile("^Add to my plan")).first.scroll_into_view_if_needed()
+    shot(page, "catalog-add-to-plan-phone")
+    page.goto(demo_site.url + GUIDE)
+    page.get_by_role("button", name="Make this my plan").scroll_into_view_if_needed()
+    shot(page, "guide-make-plan-phone")
     make_plan(page, demo_site)
 
     assert page.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"]
