@@ -156,7 +156,7 @@ def main():
     os.environ.update(
         DJANGO_DEBUG="0",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        DJANGO_ALLOWED_HOSTS="127.0.0.1",
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,testserver",  # testserver: the in-process CPU figures
         DJANGO_SECURE_SSL_REDIRECT="0",  # plain http on loopback
         DJANGO_HSTS_SECONDS="0",
         REDIS_URL=REDIS_URL,
@@ -203,6 +203,7 @@ def main():
         for _ in range(40):  # warm-up: every worker imports, connects and fills its caches
             page()
             tick(True)
+        time.sleep(0.5)  # the warm-up's last access-log lines
         started = time.monotonic()
         skip = line_count(log)
         for _ in range(args.requests):  # the floor on this machine now: middleware and one SELECT 1
@@ -226,6 +227,40 @@ def main():
         report("tick without JS (POST, redirect)", server_times(log, "POST", tick_path, 302, skip), 10)
     finally:
         stop(process)
+    cpu_figures(plans, args.requests)
+
+
+def cpu_figures(plans, requests: int) -> None:
+    """The same requests in this process (Django's test client, same settings and database): CPU time per
+    request, which other processes on a busy machine inflate far less than wall time.
+    """
+    from django.test import Client
+
+    client, rng = Client(), random.Random(3)
+
+    def cpu_ms(send) -> list[float]:
+        times = []
+        for _ in range(requests):
+            started = time.process_time()
+            send()
+            times.append((time.process_time() - started) * 1000)
+        return times
+
+    def page():
+        client.get(f"/plans/{rng.choice(plans)[0]}/")
+
+    def tick(htmx):
+        token, items = rng.choice(plans)
+        headers = {"HX-Request": "true"} if htmx else {}
+        client.post(f"/plans/{token}/items/{rng.choice(items)}/status/", {"status": "done"}, headers=headers)
+
+    for _ in range(20):
+        page()
+    print(f"\n{'CPU time in this process (ms)':<34} {'n':>6}  {'p50':>7}  {'p95':>7}  {'p99':>7}")
+    report("/healthz", cpu_ms(lambda: client.get("/healthz")), 40)
+    report("plan page", cpu_ms(page), 40)
+    report("tick with htmx", cpu_ms(lambda: tick(True)), 10)
+    report("tick without JS", cpu_ms(lambda: tick(False)), 10)
 
 
 if __name__ == "__main__":
