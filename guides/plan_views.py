@@ -23,7 +23,9 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
+from django_ratelimit.core import is_ratelimited
 from django_ratelimit.decorators import ratelimit
+from django_ratelimit.exceptions import Ratelimited
 
 from guides import plans
 from guides.forms import AddCourseForm, MoveItemForm, PlanSettingsForm, StatusForm
@@ -167,6 +169,9 @@ def plan_add(request):
     elif mine:
         plan = next(iter(mine.values()))
     else:
+        # A new plan counts against the creation limit too, or this door would make plans at the write rate.
+        if is_ratelimited(request, group="plan-create", key="ip", rate=_create_rate, method="POST", increment=True):
+            raise Ratelimited
         plan = LearningPlan.objects.create(title="My learning plan")
         tokens = [plan.token, *tokens]
     try:

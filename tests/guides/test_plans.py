@@ -622,3 +622,14 @@ def test_the_pages_progress_and_a_ticks_progress_count_alike(plan):
     assert view.progress == whole
     assert {section.pk: section.progress for section in view.sections} == by_section
     assert whole == plans.Progress(total=5, done=1, doing=1, remaining_hours=Decimal(24), hours_complete=False)
+
+
+def test_add_to_my_plan_makes_new_plans_within_the_creation_limit(client, settings, one_rate_window):
+    settings.PLAN_CREATE_RATE = "2/m"
+    courses = CourseFactory.create_batch(3)
+    statuses = []
+    for course in courses:
+        client.cookies.pop("cg_plans", None)  # a client that drops the cookie: a new plan each time
+        statuses.append(client.post(reverse("guides:plan_add"), {"course": course.pk}).status_code)
+    assert statuses == [302, 302, 429]
+    assert LearningPlan.objects.count() == 2
