@@ -125,7 +125,7 @@ def plan_list(request):
     tokens = _remembered(request)
     found = {plan.token: plan for plan in LearningPlan.objects.filter(token__in=tokens).select_related("career")}
     plans_here = [found[token] for token in tokens if token in found]
-    return render(request, "guides/plans/plan_list.html", {"plans": plans_here, "robots": "noindex, nofollow"})
+    return render(request, "guides/plans/plan_list.html", {"plans": plans_here})
 
 
 @private
@@ -163,9 +163,7 @@ def plan_add(request):
         plan = mine[chosen]
     elif len(mine) > 1:
         choices = [mine[token] for token in tokens if token in mine]
-        return render(
-            request, "guides/plans/plan_choose.html", {"course": course, "plans": choices, "robots": "noindex"}
-        )
+        return render(request, "guides/plans/plan_choose.html", {"course": course, "plans": choices})
     elif mine:
         plan = next(iter(mine.values()))
     else:
@@ -184,7 +182,7 @@ def plan_add(request):
 
 
 def _plan_full(request, plan):
-    context = {"plan": plan, "limit": plans.PLAN_MAX_ITEMS, "robots": "noindex, nofollow"}
+    context = {"plan": plan, "limit": plans.PLAN_MAX_ITEMS}
     return render(request, "guides/plans/plan_full.html", context, status=409)
 
 
@@ -219,7 +217,6 @@ def _render_plan(request, plan, *, form=None, status=200, template="guides/plans
         "plan": plan,
         "form": form,
         "read_only": read_only,
-        "robots": "noindex, nofollow",
         "plan_url": request.build_absolute_uri(plan.get_absolute_url()),
         "shared_url": request.build_absolute_uri(plan.get_shared_url()),
     }
@@ -329,7 +326,7 @@ def plan_item_move(request, token, item_id):
             return HttpResponseBadRequest("Choose one of this plan's sections.")
         plans.move_item(plan=plan, item_id=item.pk, section=form.cleaned_data["section"])
         return _back_to(plan, f"item-{item.pk}")
-    context = {"plan": plan, "item": item, "form": form, "robots": "noindex, nofollow"}
+    context = {"plan": plan, "item": item, "form": form}
     return render(request, "guides/plans/plan_move.html", context)
 
 
@@ -357,7 +354,6 @@ def plan_item_alternatives(request, token, item_id):
         "item": item,
         "free_only": free_only,
         "alternatives": plans.alternatives(plan=plan, item=item, free_only=free_only),
-        "robots": "noindex, nofollow",
     }
     return render(request, "guides/plans/plan_alternatives.html", context)
 
@@ -389,7 +385,7 @@ def plan_delete(request, token):
         response = redirect("guides:plan_list")
         _remember(response, request, [t for t in _remembered(request) if t != token])
         return response
-    return render(request, "guides/plans/plan_delete.html", {"plan": plan, "robots": "noindex, nofollow"})
+    return render(request, "guides/plans/plan_delete.html", {"plan": plan})
 
 
 # -- take it along -----------------------------------------------------------------------------------------
