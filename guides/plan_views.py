@@ -85,8 +85,10 @@ def same_origin(view):
     return csrf_exempt(checked_view)
 
 
-def _plan_or_404(token: str) -> LearningPlan:
-    plan = LearningPlan.objects.select_related("career").filter(token=token).first()
+def _plan_or_404(token: str, *, page: bool = False) -> LearningPlan:
+    """The plan at `token`; with its guide for the pages that name it (`page`)."""
+    plans_ = LearningPlan.objects.select_related("career") if page else LearningPlan.objects.all()
+    plan = plans_.filter(token=token).first()
     if plan is None:
         if LearningPlan.objects.filter(share_token=token).exists():
             raise PermissionDenied("A shared plan is read-only.")
@@ -195,7 +197,7 @@ def _plan_full(request, plan):
 @require_http_methods(["GET", "HEAD", "POST"])
 def plan_detail(request, token):
     """The plan, to read and change; a POST changes its title and pace."""
-    plan = _plan_or_404(token)
+    plan = _plan_or_404(token, page=True)
     form = PlanSettingsForm(instance=plan)
     if request.method == "POST":
         form = PlanSettingsForm(request.POST, instance=plan)
@@ -210,8 +212,7 @@ def plan_detail(request, token):
 
 def _render_plan(request, plan, *, form=None, status=200, template="guides/plans/plan_detail.html", read_only=False):
     view = plans.plan_view(plan)
-    if not read_only:
-        _attach_item_urls(plan, [item for section in view.sections for item in section.plan_items])
+    _attach_item_urls(plan, [item for section in view.sections for item in section.plan_items])
     context = {
         "view": view,
         "plan": plan,
@@ -241,7 +242,7 @@ def plan_shared(request, token):
 @private
 @require_GET
 def plan_print(request, token):
-    plan = _plan_or_404(token)
+    plan = _plan_or_404(token, page=True)
     return _render_plan(request, plan, template="guides/plans/plan_print.html", read_only=True)
 
 
@@ -274,6 +275,10 @@ def _attach_item_urls(plan, items) -> None:
         head, tail = sample.rsplit("/999999999/", 1)
         for item in items:
             setattr(item, f"{action}_url", f"{head}/{item.pk}/{tail}")
+    head, tail = reverse("courses:detail", kwargs={"slug": "slug-placeholder"}).rsplit("/slug-placeholder/", 1)
+    for item in items:
+        if item.course_id:
+            item.course_url = f"{head}/{item.course.slug}/{tail}"  # Course.get_absolute_url, once per page
 
 
 def _render_tick(request, plan, item_id):

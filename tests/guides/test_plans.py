@@ -74,6 +74,7 @@ def test_make_this_my_plan_on_the_guide_creates_the_plan_and_remembers_it(client
     page = client.get(plan.get_absolute_url())
     for title in ["Free SQL", "Paid Go", "Paid Book", "Unpriced Docker", "Free HTTP"]:
         assertContains(page, title)
+    assertContains(page, f'<a href="{picks["paid"].get_absolute_url()}">Paid Go</a>')
     assert [s.anchor for s in plan.sections.all()] == ["education", "skills", "tools"]
     assertContains(client.get(reverse("guides:plan_list")), plan.title)  # the browser finds it again
 
