@@ -11,7 +11,8 @@ request_id_var = contextvars.ContextVar("request_id", default="")
 # Routes whose next path segment is a secret: a partner's report link, a partner-link token, a learner's plan
 # link. Anyone reading the logs could open or replay them. tests/test_log_redaction.py checks that every route
 # with a <token> is listed. None of them takes a secret in its query string.
-TOKEN_ROUTES = ("partners/report", "go", "plans")
+# "plans/shared" before "plans": its token is the segment after "shared".
+TOKEN_ROUTES = ("partners/report", "go", "plans/shared", "plans")
 _TOKEN_SEGMENT = re.compile(rf"(/(?:{'|'.join(map(re.escape, TOKEN_ROUTES))})/)[^/\s]+", re.IGNORECASE)
 
 

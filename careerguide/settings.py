@@ -307,6 +307,9 @@ RATELIMIT_VIEW = "careerguide.views.rate_limited"
 PAGE_RENDER_RATE = os.environ.get("PAGE_RENDER_RATE", "120/m")
 # Free-text catalog searches whose counts and ids one client may have cached a minute (courses/views.py).
 SEARCH_STORE_RATE = os.environ.get("SEARCH_STORE_RATE", "30/m")
+# Learning plans one client may make, and changes (ticks, additions, moves) it may send (guides/plan_views.py).
+PLAN_CREATE_RATE = os.environ.get("PLAN_CREATE_RATE", "20/h")
+PLAN_WRITE_RATE = os.environ.get("PLAN_WRITE_RATE", "120/m")
 RATELIMIT_IP_META_KEY = "careerguide.middleware.client_ip"
 SILENCED_SYSTEM_CHECKS = [
     # The per-process memory cache of `make run` limits per process, which is enough on one machine; production

@@ -1,8 +1,11 @@
+from decimal import Decimal
+
 from django import forms
 from simple_history.models import to_historic
 
 from careerguide.admin import autocomplete_label
-from guides.models import Career, GuideSection, GuideSectionPick
+from courses.models import Course
+from guides.models import Career, GuideSection, GuideSectionPick, LearningPlan, PlanItem, PlanSection
 
 
 class CareerSearchForm(forms.Form):
@@ -144,3 +147,52 @@ class SectionPositionForm(forms.ModelForm):
         section = self.instance  # the formset's blank form has no section (nor career) behind it
         career = f" ({section.career.name})" if section.career_id else ""
         self.fields["position"].widget.attrs["aria-label"] = f"Position of {section.heading or 'a section'}{career}"
+
+
+# -- Learning plans (#17) ----------------------------------------------------------------------------------
+
+
+class PlanSettingsForm(forms.ModelForm):
+    hours_per_week = forms.DecimalField(
+        label="Hours a week",
+        min_value=Decimal("0.5"),
+        max_value=Decimal(80),
+        max_digits=4,
+        decimal_places=1,
+        help_text="From half an hour to 80 hours a week.",
+    )
+
+    class Meta:
+        model = LearningPlan
+        fields = ["title", "hours_per_week"]
+        labels = {"title": "Plan name"}
+
+
+class IdChoiceField(forms.ModelChoiceField):
+    """A row by its id; anything but a short number (a NUL byte, a 30-digit id SQLite cannot hold) is
+    refused as an invalid choice instead of reaching the database.
+    """
+
+    def to_python(self, value):
+        text = str(value)
+        if value not in self.empty_values and not (text.isascii() and text.isdigit() and len(text) <= 10):
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(choices=PlanItem.Status.choices)
+
+
+class AddCourseForm(forms.Form):
+    """A published catalog item, by id: what "Add to my plan" and "Switch to this" post."""
+
+    course = IdChoiceField(queryset=Course.objects.published(), widget=forms.HiddenInput)
+
+
+class MoveItemForm(forms.Form):
+    section = IdChoiceField(queryset=PlanSection.objects.none(), label="Move to")
+
+    def __init__(self, *args, plan, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["section"].queryset = PlanSection.objects.filter(plan=plan)

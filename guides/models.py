@@ -1,7 +1,9 @@
 import copy
 import hashlib
 import math
+import secrets
 from collections import Counter
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.cache import cache
@@ -15,7 +17,7 @@ from simple_history.models import HistoricalRecords
 
 from careerguide import cache_versions, page_cache
 from courses.catalog import best_in_topics
-from courses.models import Course, and_list, summarize
+from courses.models import Course, Offer, and_list, summarize
 from courses.text import VisibleNames
 from guides.markdown import render_markdown
 
@@ -385,3 +387,122 @@ def _match_reason(course: Course, topic_names: list[str], covered: set[str]) -> 
     if course.rating is not None:
         reason += f" · rated {course.rating:.1f} of 5"
     return reason
+
+
+# -- Learning plans (#17): a learner's own copy of a guide's recommendations, with a pace and progress. --------
+
+PLAN_MAX_ITEMS = 300  # bounded work for every plan page, CSV and calendar, whoever holds the link
+PLAN_ADDED_ANCHOR = "added"  # the section that holds what a learner adds from the catalog
+
+
+def new_plan_token() -> str:
+    return secrets.token_urlsafe(32)  # 256 bits: the link is the only key to a plan
+
+
+class LearningPlanQuerySet(models.QuerySet):
+    def untouched_since(self, moment):
+        """Plans nobody has changed since `moment` (ticks, edits and additions count; reading does not)."""
+        return self.filter(touched_at__lt=moment)
+
+
+class LearningPlan(models.Model):
+    """A plan made from a guide: its sections and items are the learner's own copies, so editing the guide
+    afterwards never changes or loses them. No account: whoever holds `token` may change it; `share_token`
+    opens a read-only view.
+    """
+
+    token = models.CharField(max_length=64, unique=True, default=new_plan_token, editable=False)
+    share_token = models.CharField(max_length=64, unique=True, default=new_plan_token, editable=False)
+    career = models.ForeignKey(Career, null=True, blank=True, on_delete=models.SET_NULL, related_name="plans")
+    title = models.CharField(max_length=120)
+    hours_per_week = models.DecimalField(max_digits=4, decimal_places=1, default=Decimal(5))
+    created_at = models.DateTimeField(auto_now_add=True)
+    touched_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = LearningPlanQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("guides:plan_detail", kwargs={"token": self.token})
+
+    def get_shared_url(self):
+        return reverse("guides:plan_shared", kwargs={"token": self.share_token})
+
+
+class PlanSection(models.Model):
+    """One of a plan's sections, known by the guide section's kind and anchor (which never change once set),
+    never by its id or position: a reordered, renamed or new guide section leaves the plan as it was.
+    """
+
+    plan = models.ForeignKey(LearningPlan, on_delete=models.CASCADE, related_name="sections")
+    kind = models.CharField(max_length=20, choices=GuideSection.Kind.choices)
+    anchor = models.SlugField(max_length=80)
+    heading = models.CharField(max_length=200)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [models.UniqueConstraint(fields=["plan", "anchor"], name="plan_section_anchor_unique")]
+
+    def __str__(self):
+        return self.heading
+
+
+class PlanItemQuerySet(models.QuerySet):
+    def for_page(self):
+        """The items with what their lines, totals and partner links show, in two queries; only those columns
+        of the courses (whose descriptions and search documents are most of a row).
+        """
+        offers = Offer.objects.live().best_first().select_related("partner").only("token", "course_id", "partner__name")
+        item_fields = ["section_id", "course_id", "title", "status", "position", "updated_at"]
+        course_fields = [f"course__{name}" for name in ("kind", "title", "slug", "url", "price", "currency")]
+        course_fields += ["course__duration_hours", "course__published", "course__provider__name"]
+        return (
+            self.select_related("course__provider")
+            .only(*item_fields, *course_fields)
+            .prefetch_related(Prefetch("course__offers", queryset=offers, to_attr="live_offers"))
+        )
+
+
+class PlanItem(models.Model):
+    """A course or book in a plan, with the learner's progress. Progress belongs to the (plan, course) pair,
+    so moving the item or editing the guide never loses it. An item whose course left the catalog stays,
+    with its title as it was, marked "no longer offered".
+    """
+
+    class Status(models.TextChoices):
+        TODO = "todo", "To do"
+        DOING = "doing", "In progress"
+        DONE = "done", "Done"
+
+    plan = models.ForeignKey(LearningPlan, on_delete=models.CASCADE, related_name="items")
+    section = models.ForeignKey(PlanSection, on_delete=models.CASCADE, related_name="items")
+    course = models.ForeignKey(
+        "courses.Course", null=True, blank=True, on_delete=models.SET_NULL, related_name="plan_items"
+    )
+    title = models.CharField(max_length=300, help_text="As it was when added: shown if the course is deleted.")
+    status = models.CharField(max_length=5, choices=Status.choices, default=Status.TODO)
+    position = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PlanItemQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            # One line per course: a double submit of "Add" finds the line it made the first time.
+            models.UniqueConstraint(fields=["plan", "course"], name="plan_item_course_unique"),
+        ]
+        indexes = [models.Index(fields=["plan", "section", "position"], name="plan_item_order")]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def offered(self) -> bool:
+        return self.course is not None and self.course.published

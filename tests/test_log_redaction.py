@@ -117,6 +117,7 @@ def token_routes(resolver=None, prefix=""):
 def test_every_route_with_a_token_is_redacted():
     routes = list(token_routes())
     assert "partners/report/<token:token>/" in routes  # positive control: the walk finds token routes
+    assert "plans/shared/<plan_token:token>/" in routes
 
     for route in routes:
         path = "/" + re.sub(r"<(\w+:)?token>", REPORT_TOKEN, route)
@@ -128,7 +129,9 @@ def test_every_route_with_a_token_is_redacted():
     [
         ("/go/abc123/", "/go/[redacted]/"),
         ("/go/abc123", "/go/[redacted]"),
-        ("/plans/abc123/print/", "/plans/[redacted]/print/"),  # learners' plan links, when they come
+        ("/plans/abc123/print/", "/plans/[redacted]/print/"),  # learners' plan links
+        ("/plans/shared/abc123/", "/plans/shared/[redacted]/"),  # and their read-only shared links
+        ("/plans/abc123/items/7/status/", "/plans/[redacted]/items/7/status/"),
         ("/partners/report/abc123/?format=csv", "/partners/report/[redacted]/?format=csv"),
         ("/go/abc123?x=1 more", "/go/[redacted] more"),
         ("GET /GO/abc123/ HTTP/1.1", "GET /GO/[redacted]/ HTTP/1.1"),

@@ -14,9 +14,11 @@ from pathlib import Path
 
 import pytest
 from django.db.models import Count
+from django.urls import reverse
 
 from courses.models import Course, Partner, Topic
-from guides.models import GuideSection
+from guides import plans
+from guides.models import Career, GuideSection
 from tests.browser.conftest import DESKTOP, PHONE
 from tests.factories import ClickFactory, ConversionFactory, UserFactory
 
@@ -49,6 +51,11 @@ def page_types(demo_site):
     offer = partner.offers.order_by("pk").first()
     ClickFactory.create_batch(2, offer=offer, referrer_path="/careers/back-end-engineer/")
     ConversionFactory(click=ClickFactory(offer=offer), partner=partner)
+    career = Career.objects.get(slug="back-end-engineer")
+    plan = plans.create_plan(career=career)
+    first, *_, last = plan.items.order_by("pk")
+    plans.set_status(plan=plan, item_id=first.pk, status="done")
+    Course.objects.filter(pk=last.course_id).update(published=False)  # one item "no longer offered"
     return {
         "home": "/",
         "careers": "/careers/",
@@ -65,6 +72,13 @@ def page_types(demo_site):
         "disclosure": "/disclosure/",
         "404": "/no-such-page/",
         "partner report": partner.get_report_url(),
+        "plan": plan.get_absolute_url(),
+        "shared plan": plan.get_shared_url(),
+        "plan print view": reverse("guides:plan_print", kwargs={"token": plan.token}),
+        "plan alternatives": reverse("guides:plan_item_alternatives", kwargs={"token": plan.token, "item_id": last.pk}),
+        "plan delete": reverse("guides:plan_delete", kwargs={"token": plan.token}),
+        "plan move": reverse("guides:plan_item_move", kwargs={"token": plan.token, "item_id": first.pk}),
+        "my plans": reverse("guides:plan_list"),
     }
 
 
@@ -160,11 +174,13 @@ def test_every_page_type_is_valid_html(page, demo_site, page_types, tmp_path):
     fragment = page.request.get(demo_site.url + "/courses/?q=sql", headers={"HX-Request": "true"})
     assert fragment.ok
     assert "<html" not in fragment.text()
-    # htmx takes the fragment's root-level <title> for the tab's title, so it goes in the head here.
+    # htmx takes the fragment's root-level <title> for the tab's title, so it goes in the head here. The page
+    # around it keeps the form its "Add to my plan" buttons name (outside the filter form: no nested forms).
     title, body = re.fullmatch(r"(<title>[^<]*</title>)(.*)", fragment.text(), re.S).groups()
+    add_to_plan = re.search(r'<form id="add-to-plan"[^>]*></form>', documents["catalog (/courses/?q=python)"])
     documents["catalog fragment (htmx, /courses/?q=sql)"] = (
         f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">{title}</head>'
-        f"<body><main>{body}</main></body></html>"
+        f"<body><main>{body}</main>{add_to_plan.group(0)}</body></html>"
     )
     names = {}
     for number, (name, html) in enumerate(documents.items()):
