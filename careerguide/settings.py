@@ -185,6 +185,13 @@ CLICK_SPOOL_DIR = Path(os.environ.get("CLICK_SPOOL_DIR", VAR_DIR / "click-spool"
 # Cache invalidations that Redis could not take wait here until one succeeds (careerguide/cache_versions.py).
 CACHE_VERSION_MARKERS_DIR = Path(os.environ.get("CACHE_VERSION_MARKERS_DIR", VAR_DIR / "cache-version-markers"))
 
+# The catalog's search index (tantivy), one per host, kept current from the database's change log
+# (courses/search_index.py). Rebuilt by itself when missing; `manage.py search_index rebuild` switches atomically.
+SEARCH_INDEX_DIR = Path(os.environ.get("SEARCH_INDEX_DIR", VAR_DIR / "search-index"))
+# How old a worker's view of the change log may be before a search looks again: every worker is current
+# within about twice this.
+SEARCH_FRESHNESS_SECONDS = float(os.environ.get("SEARCH_FRESHNESS_SECONDS", "1.0"))
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

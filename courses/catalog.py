@@ -25,7 +25,7 @@ from django.db.models import Count, F
 from careerguide import cache_versions
 from careerguide.database.base import heavy_queries
 from careerguide.page_cache import pages_changed
-from courses import search
+from courses import search_engine
 from courses.models import Course, Topic
 from courses.models.catalog import site_of
 
@@ -66,15 +66,19 @@ def search_catalog(filters: dict, page_number, *, keep_for: int | None = ENTRY_T
 
     version, counts = cache_versions.current_entry(VERSION_KEY, counts_key)
     if counts is None:
-        with heavy_queries():  # a broad search's counts read a third of the catalog: cached afterwards
-            counts = published.search(filters["q"], ranked=False).facet_counts(filters)
+        counts = search_engine.counts(filters["q"], filters)
         if keep_for:
             cache.set(counts_key(version), counts, keep_for)
 
     if filters["q"] and filters["sort"] == "relevance":
-        results = published.search(filters["q"]).filtered(filters)
+        results = _RankedResults(filters)
     else:
-        results = published.search(filters["q"], ranked=False).filtered(filters).sorted_by(filters["sort"])
+        results = (
+            published.search(filters["q"], ranked=False)
+            .filtered(filters)
+            .sorted_by(filters["sort"])
+            .select_related("provider")
+        )
     paginator = Paginator(results, PAGE_SIZE)
     paginator.count = counts["total"]  # counted with the facets: one pass over the matches fewer
     page = paginator.get_page(page_number)
@@ -82,16 +86,34 @@ def search_catalog(filters: dict, page_number, *, keep_for: int | None = ENTRY_T
     ids_key = _key(version, "ids", {**filters, "page": page.number})
     ids = cache.get(ids_key)
     if ids is None:
-        with heavy_queries():  # ranking every match of a broad search
-            page.object_list = list(page.object_list.select_related("provider"))
+        page.object_list = list(page.object_list)
         if keep_for:
             cache.set(ids_key, [course.pk for course in page.object_list], keep_for)
     else:
         by_id = published.select_related("provider").in_bulk(ids)
         page.object_list = [by_id[pk] for pk in ids if pk in by_id]
 
-    did_you_mean = search.suggestion(filters["q"]) if filters["q"] and not counts["total"] else None
+    did_you_mean = search_engine.did_you_mean(filters["q"]) if filters["q"] and not counts["total"] else None
     return CatalogPage(page=page, counts=counts, did_you_mean=did_you_mean)
+
+
+class _RankedResults:
+    """The matches of a search in the index's rank order, for the Paginator: a page is one engine call for
+    its ids and one query for its courses (through published(): an item unpublished a moment ago is left out).
+    """
+
+    def __init__(self, filters: dict):
+        self.filters = filters
+
+    def count(self) -> int:
+        return search_engine.counts(self.filters["q"], self.filters)["total"]
+
+    def __getitem__(self, window: slice):
+        ids = search_engine.ranked_ids(
+            self.filters["q"], self.filters, offset=window.start or 0, limit=window.stop - (window.start or 0)
+        )
+        by_id = Course.objects.published().select_related("provider").in_bulk(ids)
+        return [by_id[pk] for pk in ids if pk in by_id]
 
 
 def tell_namesakes_apart(facet_options: list[dict]) -> None:

@@ -7,6 +7,7 @@ make the database raise a syntax error.
 
 import difflib
 import functools
+import json
 import re
 import unicodedata
 
@@ -91,6 +92,21 @@ class SearchDocumentField(GeneratedField):
         for key in ("expression", "output_field", "db_persist", "editable"):
             kwargs.pop(key, None)
         return name, path, args, kwargs
+
+
+def id_list(ids: list[int], *, using: str) -> RawSQL:
+    """A subquery of `ids` as one parameter (an array, a JSON list): a broad search's ids, whatever their number."""
+    if connections[using].vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::bigint[])", [list(ids)])
+    return RawSQL("SELECT value FROM json_each(%s)", [json.dumps(list(ids))])
+
+
+def position_in(ids: list[int], *, using: str) -> RawSQL:
+    """Each course's place in `ids` (1-based character offset, increasing with the place): the engine's rank."""
+    listed = "," + ",".join(str(pk) for pk in ids) + ","
+    if connections[using].vendor == "postgresql":
+        return RawSQL("strpos(%s, ',' || courses_course.id::text || ',')", [listed])
+    return RawSQL("instr(%s, ',' || courses_course.id || ',')", [listed])
 
 
 def full_text(queryset, text: str, *, ranked: bool):

@@ -10,7 +10,8 @@ from django.utils.text import slugify
 
 from courses.catalog import catalog_changed
 from courses.feed import FeedRow, RejectedRow, read_feed
-from courses.models import Course, Offer, Partner, Provider, SearchTerm, Topic
+from courses.models import Course, Offer, Partner, Provider, SearchChange, SearchTerm, Topic
+from courses.signals import record_search_changes
 from courses.tracking import forget_offers
 
 BATCH_SIZE = 1000
@@ -177,6 +178,9 @@ class _BatchImporter:
             batch_size=5000,
         )
         self._write_offers(rows, existing, new_courses, existing_offers)
+        # In this batch's transaction: every host's search index shows the batch once it commits.
+        touched = {course.pk for course in [*new_courses, *changed]} | set(topic_changes)
+        record_search_changes(SearchChange.Kind.COURSE, sorted(touched))
         return counts
 
     def _offer_changed(self, course: Course, row: FeedRow, existing_offers: dict) -> bool:

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.text import Truncator
 from simple_history.models import HistoricalRecords
 
-from courses import facets, search
+from courses import facets, search, search_engine
 from courses.text import VisibleNames
 
 
@@ -99,10 +99,22 @@ class CourseQuerySet(models.QuerySet):
         return self.filter(published=True)
 
     def search(self, text: str, *, ranked: bool = True):
-        """Real full-text matches for `text` (topic synonyms expanded), best first unless `ranked` is False
-        (cheaper when only counting). The backend detail stays in courses.search.
+        """Published matches for `text` (topic synonyms expanded), ids from the search index
+        (courses.search_engine), best first unless `ranked` is False (cheaper when only filtering).
         """
-        return search.full_text(self, text, ranked=ranked)
+        if not search.groups(text):
+            return self
+        ids = search_engine.ranked_ids(text)
+        matches = self.filter(pk__in=search.id_list(ids, using=self.db))
+        matches._search_text = text
+        if not ranked:
+            return matches
+        return matches.annotate(rank=search.position_in(ids, using=self.db)).order_by("rank", "pk")
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._search_text = getattr(self, "_search_text", "")
+        return clone
 
     def in_topic(self, topic_slugs):
         return self.filter(facets.condition("topic", topic_slugs)) if topic_slugs else self
@@ -116,14 +128,13 @@ class CourseQuerySet(models.QuerySet):
         return queryset
 
     def facet_counts(self, filters: dict) -> dict[str, dict]:
-        """For each facet, {value: (label, count)} over this queryset with every *other* facet applied,
-        plus "total": the number of results with all of them applied.
+        """For each facet, {value: (label, count)} over the published catalog matching this queryset's
+        search() with every *other* facet applied, plus "total": the number of results with all of them.
 
         Counting each facet without its own filter is what lets a learner see how many results ticking
-        one more value of it would add. One statement that reads the matches once, plus two small lookups
-        of topic and career names, whatever the page size.
+        one more value of it would add. Counted by the search index's aggregations (courses.search_engine).
         """
-        return facets.counts(self, filters)
+        return search_engine.counts(getattr(self, "_search_text", ""), filters)
 
     def best_ids_for_topic_sets(self, topic_sets, *, per_set: int) -> dict[tuple[int, ...], list[tuple]]:
         """For each set of topic ids, the ids of its `per_set` best matching courses, in one query:
@@ -510,3 +521,28 @@ class SearchTerm(models.Model):
 
     def __str__(self):
         return self.word
+
+
+class SearchChange(models.Model):
+    """One entry of the search index's change log: something a search can see changed (a course, or a topic,
+    provider, career or offer whose courses it shows). Written in the transaction of the change; every host
+    applies the entries after the last one it applied (courses.search_index), so each host's index catches up
+    by itself, whatever process made the change.
+    """
+
+    class Kind(models.TextChoices):
+        COURSE = "course"
+        TOPIC = "topic"
+        PROVIDER = "provider"
+        CAREER = "career"
+
+    id = models.BigAutoField(primary_key=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    object_id = models.BigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.kind} {self.object_id}"
