@@ -311,8 +311,6 @@ RATELIMIT_VIEW = "careerguide.views.rate_limited"
 # Pages rendered for one anonymous client a minute (cache misses: careerguide/page_cache.py). Far above a
 # learner's pace, typing in the catalog's search box included; it caps what one client makes the server compute.
 PAGE_RENDER_RATE = os.environ.get("PAGE_RENDER_RATE", "120/m")
-# Free-text catalog searches whose counts and ids one client may have cached a minute (courses/views.py).
-SEARCH_STORE_RATE = os.environ.get("SEARCH_STORE_RATE", "30/m")
 RATELIMIT_IP_META_KEY = "careerguide.middleware.client_ip"
 SILENCED_SYSTEM_CHECKS = [
     # The per-process memory cache of `make run` limits per process, which is enough on one machine; production

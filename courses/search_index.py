@@ -391,6 +391,19 @@ class LiveIndex:
                 self._rebuild(self.generation)
                 return self.index.searcher()
 
+    def is_current(self) -> bool:
+        """Whether this host's index has applied every change the log holds now (one query): only then may a
+        rendered page be kept in the shared page cache."""
+        from courses.models import SearchChange
+
+        self.searcher()
+        newest = SearchChange.objects.aggregate(newest=Max("id"))["newest"] or 0
+        generation = self.generation
+        try:
+            return generation is not None and Cursor.read(generation).last_id >= newest
+        except (OSError, ValueError, KeyError):
+            return False
+
     def current_version(self) -> tuple:
         """Changes whenever the index may have (a new generation, a change applied): a key for what is cached
         beside it. Applies pending changes first, like a search."""
@@ -479,6 +492,24 @@ def live() -> LiveIndex:
         if directory not in _live:
             _live[directory] = LiveIndex(directory)
         return _live[directory]
+
+
+CHANGE_RETENTION_DAYS = 7
+
+
+def prune_changes(*, days: int = CHANGE_RETENTION_DAYS) -> int:
+    """Forget change-log entries older than `days`. A host whose index is older than that (it was away) sees
+    the gap and rebuilds instead of applying them. Returns how many were removed.
+    """
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from courses.models import SearchChange
+
+    cutoff = timezone.now() - timedelta(days=days)
+    deleted, _ = SearchChange.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
 
 
 def status() -> dict:

@@ -8,6 +8,7 @@ from django.db import reset_queries, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from courses import search_index
 from courses.catalog import catalog_changed
 from courses.feed import FeedRow, RejectedRow, read_feed
 from courses.models import Course, Offer, Partner, Provider, SearchChange, SearchTerm, Topic
@@ -51,6 +52,7 @@ def import_catalog(
     if totals["created"] or totals["updated"]:
         SearchTerm.objects.rebuild()
         analyze_catalog_tables()
+    search_index.prune_changes()
     return totals
 
 
