@@ -7,7 +7,7 @@ class CoursesConfig(AppConfig):
 
     def ready(self):
         from django.db.backends.signals import connection_created
-        from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
+        from django.db.models.signals import m2m_changed, post_delete, post_save
 
         from careerguide.page_cache import pages_changed
         from courses.catalog import catalog_changed
@@ -30,16 +30,6 @@ class CoursesConfig(AppConfig):
             m2m_changed.connect(catalog_changed, sender=through, dispatch_uid=f"catalog-changed-m2m-{through.__name__}")
         _connect_search_change_log()
         connection_created.connect(register_sqlite_collation, dispatch_uid="courses-sqlite-title-collation")
-        # A migration that rebuilds courses_course on SQLite drops the search index's triggers: put them back.
-        post_migrate.connect(_repair_sqlite_index, sender=self, dispatch_uid="courses-repair-sqlite-index")
-
-
-def _repair_sqlite_index(using, **kwargs):
-    from django.db import connections
-
-    from courses.search import ensure_sqlite_index
-
-    ensure_sqlite_index(connections[using])
 
 
 def _connect_search_change_log():

@@ -1,10 +1,10 @@
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 from urllib.parse import urlsplit
 
 from django.core.cache import cache
-from django.db import connections, models, transaction
+from django.db import connections, models
 from django.db.models import Case, Count, F, Max, Q, Value, When
 from django.db.models.functions import Lower
 from django.urls import reverse
@@ -287,14 +287,10 @@ class Course(VisibleNames, models.Model):
     published = models.BooleanField(default=True)
     source = models.CharField(max_length=50, default="manual", help_text="The feed this came from.")
     external_id = models.CharField(max_length=200, help_text="The item's id in its source feed.")
-    # Topic names, authors and provider, kept in step by refresh_search_keywords(): the full-text
-    # index weighs them between the title and the description.
-    search_keywords = models.TextField(blank=True, editable=False)
-    search_document = search.SearchDocumentField()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["search_keywords", "search_document"])
+    history = HistoricalRecords()
     objects = CourseQuerySet.as_manager()
 
     class Meta:
@@ -377,45 +373,6 @@ class Course(VisibleNames, models.Model):
     def author_list(self) -> list[str]:
         return [author.strip() for author in self.authors.split(",") if author.strip()]
 
-    @staticmethod
-    def build_search_keywords(*, topic_names, authors: str, provider_name: str) -> str:
-        """The text indexed between title and description; the importer and admin edits share this rule."""
-        return " ".join([*topic_names, authors, provider_name]).strip()
-
-    def refresh_search_keywords(self) -> None:
-        """Recompute the indexed topic/author/provider text after topics or provider changed."""
-        keywords = self.build_search_keywords(
-            topic_names=self.topics.values_list("name", flat=True),
-            authors=self.authors,
-            provider_name=self.provider.name if self.provider_id else "",
-        )
-        if keywords != self.search_keywords:
-            self.search_keywords = keywords
-            Course.objects.filter(pk=self.pk).update(search_keywords=keywords)
-
-
-class CourseSearchIndex(models.Model):
-    """SQLite only: the FTS5 table that mirrors Course (migration 0002), joined for MATCH and its bm25 rank."""
-
-    course = models.OneToOneField(
-        Course,
-        primary_key=True,
-        db_column="rowid",
-        db_constraint=False,
-        on_delete=models.DO_NOTHING,
-        related_name="search_index",
-    )
-    # FTS5's hidden column named after its table: `WHERE courses_course_fts = 'query'` is a MATCH.
-    document = models.TextField(db_column="courses_course_fts")
-    rank = models.FloatField(db_column="rank")
-
-    class Meta:
-        managed = False
-        db_table = "courses_course_fts"
-
-    def __str__(self):
-        return f"search index of course {self.course_id}"
-
 
 def site_of(url: str) -> str:
     return (urlsplit(url).hostname or "").removeprefix("www.")
@@ -488,39 +445,6 @@ def summarize(courses) -> Totals:
         free_count=sum(1 for course in courses if course.is_free),
         paid_count=sum(1 for course in courses if course.price),
     )
-
-
-class SearchTermQuerySet(models.QuerySet):
-    def rebuild(self) -> int:
-        """Replace the vocabulary with the words of published titles, topics, authors and providers."""
-        counts = Counter()
-        rows = Course.objects.published().values_list("title", "search_keywords")
-        for title, keywords in rows.iterator(chunk_size=5000):
-            counts.update(search.tokenize(f"{title} {keywords}"))
-        for name, synonyms in Topic.objects.values_list("name", "synonyms"):
-            counts.update(search.tokenize(f"{name} {synonyms}"))
-        terms = [
-            SearchTerm(word=word, length=len(word), frequency=frequency)
-            for word, frequency in counts.items()
-            if 3 <= len(word) <= 64 and not word.isdigit()
-        ]
-        with transaction.atomic():
-            self.all().delete()
-            self.bulk_create(terms, batch_size=5000)
-        return len(terms)
-
-
-class SearchTerm(models.Model):
-    """A word of the catalog's own vocabulary, offered as "Did you mean …?" when a search finds nothing."""
-
-    word = models.CharField(max_length=64, unique=True)
-    length = models.PositiveSmallIntegerField()
-    frequency = models.PositiveIntegerField(default=0)
-
-    objects = SearchTermQuerySet.as_manager()
-
-    def __str__(self):
-        return self.word
 
 
 class SearchChange(models.Model):

@@ -374,9 +374,6 @@ def test_typing_searches_as_you_type_and_paging_returns_to_the_top_of_the_result
 
 
 def test_no_results_offers_the_suggestion_and_popular_topics_but_no_filters_to_remove(client, catalog):
-    from courses.models import SearchTerm
-
-    SearchTerm.objects.rebuild()
     response = client.get(LIST, {"q": "golnag"})
     html = response.content.decode()
 
