@@ -56,18 +56,22 @@ def analyzer(*, stemmed: bool) -> tantivy.TextAnalyzer:
 STEMMER = analyzer(stemmed=True)
 
 
-def index_words(text: str) -> list[str]:
-    """The words indexed for `text`: the project's tokenizer (courses.search.tokenize), plus the parts of a word
-    joined by punctuation, so "O'Reilly" is found by "reilly" and "node.js" by "node" ("c++" stays one word).
+def index_words(text: str) -> str:
+    """The words indexed for `text`, space-separated: the project's tokenizer (courses.search.tokenize), plus the
+    parts of a word joined by punctuation, so "O'Reilly" is found by "reilly" and "node.js" by "node" ("c++"
+    stays one word).
     """
-    result = []
-    for word in search.tokenize(text):
-        result.append(word)
-        if not word.isalnum():
-            parts = re.findall(r"[^\W_]+", word)
-            if len(parts) > 1:
-                result.extend(parts)
-    return result
+    words = search.tokenize(text)
+    parts = [part for word in words if not word.isalnum() for part in _parts(word)]
+    return " ".join(words + parts) if parts else " ".join(words)
+
+
+def _parts(word: str) -> list[str]:
+    parts = PART.findall(word)
+    return parts if len(parts) > 1 else []
+
+
+PART = re.compile(r"[^\W_]+")
 
 
 def build_schema() -> tantivy.Schema:
@@ -109,10 +113,12 @@ COURSE_COLUMNS = [
 
 
 def _topic_texts(Topic) -> dict[int, tuple[str, str]]:
-    return {
-        pk: (name, f"{name} {synonyms.replace(',', ' ')}")
-        for pk, name, synonyms in Topic.objects.values_list("pk", "name", "synonyms")
-    }
+    """Each topic's name and synonyms as indexed (stemmed field) and as typed (vocabulary), worked out once."""
+    texts = {}
+    for pk, name, synonyms in Topic.objects.values_list("pk", "name", "synonyms"):
+        text = f"{name} {synonyms.replace(',', ' ')}"
+        texts[pk] = (index_words(text), " ".join(search.tokenize(text)))
+    return texts
 
 
 def documents(courses, topic_texts: dict) -> list[tuple[int, tantivy.Document]]:
@@ -128,17 +134,19 @@ def documents(courses, topic_texts: dict) -> list[tuple[int, tantivy.Document]]:
     for (pk, title, slug, kind, authors, description, level, language, price, certificate, rating, rating_count,
          duration, created, provider_id, provider_name) in rows:  # fmt: skip
         topic_ids = topics.get(pk, [])
-        topic_text = " ".join(topic_texts[t][1] for t in topic_ids if t in topic_texts)
+        known = [topic_texts[t] for t in topic_ids if t in topic_texts]
+        title_words = " ".join(search.tokenize(title))
         doc = tantivy.Document()
         doc.add_integer("id", pk)
         doc.add_bytes("card", json.dumps({"title": title, "slug": slug, "kind": kind}).encode())
-        doc.add_text("title", " ".join(index_words(title)))
-        doc.add_text("topics", " ".join(index_words(topic_text)))
-        doc.add_text("authors", " ".join(index_words(authors)))
-        doc.add_text("provider", " ".join(index_words(provider_name or "")))
-        doc.add_text("description", " ".join(index_words(description)))
-        doc.add_text("title_words", " ".join(search.tokenize(title)))
-        doc.add_text("vocabulary", " ".join(search.tokenize(f"{topic_text} {authors} {provider_name or ''}")))
+        doc.add_text("title", index_words(title))
+        doc.add_text("topics", " ".join(indexed for indexed, _ in known))
+        doc.add_text("authors", index_words(authors))
+        doc.add_text("provider", index_words(provider_name or ""))
+        doc.add_text("description", index_words(description))
+        doc.add_text("title_words", title_words)
+        vocabulary = search.tokenize(f"{authors} {provider_name or ''}")
+        doc.add_text("vocabulary", " ".join([*(typed for _, typed in known), *vocabulary]))
         doc.add_text("kind", kind)
         doc.add_text("level", level)
         doc.add_text("language", language)
@@ -254,7 +262,7 @@ def _build_locked() -> Path:
     # The log's position first: a change committed while the rows are read is applied again afterwards.
     last_id = SearchChange.objects.aggregate(last=Max("id"))["last"] or 0
     index = _register(tantivy.Index(SCHEMA, path=str(generation), reuse=False))
-    writer = index.writer(heap_size=WRITER_HEAP * 2, num_threads=1)
+    writer = index.writer(heap_size=WRITER_HEAP * 4, num_threads=2)  # indexes while Python reads on
     topic_texts = _topic_texts(Topic)
     published = Course.objects.filter(published=True).order_by("pk")
     low = 0
