@@ -243,8 +243,14 @@ def ranked_ids(text: str, filters: dict | None = None, *, offset: int = 0, limit
         limit = max(_count(searcher, query) - offset, 0)
     if limit <= 0:
         return []
-    hits = searcher.search(query, limit=limit, offset=offset, count=False).hits
-    return searcher.fast_field_values("id", [address for _, address in hits]) if hits else []
+    # From the first hit, so that equal scores are ordered by id on every page alike (the engine would order
+    # them by where each document happens to sit in the index, which changes as documents are rewritten).
+    hits = searcher.search(query, limit=offset + limit, count=False).hits
+    if not hits:
+        return []
+    ids = searcher.fast_field_values("id", [address for _, address in hits])
+    ranked = sorted(zip(ids, [score for score, _ in hits], strict=True), key=lambda pair: (-round(pair[1], 4), pair[0]))
+    return [pk for pk, _ in ranked[offset : offset + limit]]
 
 
 def did_you_mean(text: str) -> str | None:
