@@ -272,17 +272,28 @@ def _known(searcher, word: str) -> bool:
 
 
 def _closest(searcher, word: str) -> str | None:
-    # The index's words that start as the typo does (typos rarely hit the first letter), of similar length.
-    candidates = {}
-    for name in ("title_words", "vocabulary"):
-        for term, frequency in searcher.terms_with_prefix(name, word[0], limit=200_000):
-            if abs(len(term) - len(word)) <= 2 and not term.isdigit():
-                candidates[term] = candidates.get(term, 0) + frequency
-    close = difflib.get_close_matches(word, list(candidates), n=5, cutoff=0.75)
+    # The engine finds titles holding a word within two edits of the typo (a Levenshtein automaton over the
+    # index's terms, transpositions counting one); the closest of their words, then the commonest, wins.
+    # Topic names and synonyms are candidates too.
+    query = Query.fuzzy_term_query(SCHEMA, "title_words", word, distance=1 if len(word) <= 4 else 2)
+    candidates = set()
+    for _, address in searcher.search(query, limit=20, count=False).hits:
+        candidates.update(search.tokenize(json.loads(searcher.doc(address).get_first("card"))["title"]))
+    from courses.models import Topic
+
+    for term in Topic.objects.synonym_map():  # names, slugs and synonyms, cached
+        candidates.update(search.tokenize(term))
+    candidates = [term for term in candidates if abs(len(term) - len(word)) <= 2 and not term.isdigit()]
+    close = difflib.get_close_matches(word, candidates, n=5, cutoff=0.75)
     if not close:
         return None
-    best = max(close, key=lambda term: (round(difflib.SequenceMatcher(None, word, term).ratio(), 2), candidates[term]))
-    return best
+    return max(
+        close,
+        key=lambda term: (
+            round(difflib.SequenceMatcher(None, word, term).ratio(), 2),
+            searcher.doc_freq("title_words", term) + searcher.doc_freq("vocabulary", term),
+        ),
+    )
 
 
 # -- typeahead ----------------------------------------------------------------------------------------------
