@@ -67,6 +67,7 @@ def _prefix(word: str) -> Query:
         [
             Query.const_score_query(Query.regex_query(SCHEMA, name, pattern), weight * PREFIX_WEIGHT)
             for name, weight in TEXT_FIELDS.items()
+            if name != "description"  # a word begun in a title, topic, author or provider: fewer, better matches
         ]
     )
 
@@ -163,6 +164,10 @@ def _buckets(result: dict, name: str) -> dict:
     return {bucket["key"]: bucket["doc_count"] for bucket in result[name]["buckets"]}
 
 
+def _topics_filter(topic_ids: list[int]) -> dict:
+    return {"filter": "topic_ids: IN [" + " ".join(str(int(pk)) for pk in topic_ids) + "]"}
+
+
 def _count(searcher, query: Query) -> int:
     return searcher.search(query, limit=1, count=True).count
 
@@ -181,19 +186,20 @@ def counts(text: str, filters: dict) -> dict:
 
     everything = without("")
     aggregations = {"total": {"value_count": {"field": "id"}}, "rated": {"value_count": {"field": "rating"}}}
-    for name, field in TERMS.items():
+    for name, field in [*TERMS.items(), ("price", "price_class"), ("certificate", "certificate")]:
         if name not in active:
             aggregations[name] = _terms(field)
-    if "price" not in active:
-        aggregations["price"] = _terms("price_class")
-    found = searcher.aggregate(everything, aggregations)
-    buckets = {name: _buckets(found, name) for name in [*TERMS, "price"] if name in aggregations}
+    careers = {f"career_{n}": (slug, ids) for n, (slug, (_, ids)) in enumerate(known.careers.items())}
+    # Careers are counted in the same pass, as filters over their topics (the ids are ours, never the learner's).
+    career_filters = {key: _topics_filter(ids) for key, (_, ids) in careers.items()}
+    found = searcher.aggregate(everything, {**aggregations, **({} if "career" in active else career_filters)})
+    buckets = {name: _buckets(found, name) for name in [*TERMS, "price", "certificate"] if name in aggregations}
     for name in active:
-        if name in TERMS or name == "price":
-            field = TERMS.get(name, "price_class")
+        if name in (*TERMS, "price", "certificate"):
+            field = TERMS.get(name) or {"price": "price_class", "certificate": "certificate"}[name]
             buckets[name] = _buckets(searcher.aggregate(without(name), {name: _terms(field)}), name)
-    certificate_query = _must([without("certificate"), Query.term_query(SCHEMA, "certificate", True)])
-    certified = _count(searcher, certificate_query)
+    if "career" in active and career_filters:
+        found.update(searcher.aggregate(without("career"), career_filters))
     if active:  # values of the matches that the other filters leave out are listed with 0, as before
         present = searcher.aggregate(
             _must([matches]), {n: _terms(TERMS[n]) for n in ("kind", "level", "language", "provider")}
@@ -217,16 +223,14 @@ def counts(text: str, filters: dict) -> dict:
         if count and pk in known.topics
     }
     result["career"] = {}
-    if known.careers:
-        others = without("career")
-        for slug, (name, topic_ids) in known.careers.items():
-            count = _count(searcher, _must([others, Query.term_set_query(SCHEMA, "topic_ids", topic_ids)]))
-            if count:
-                result["career"][slug] = (name, count)
+    for key, (slug, _) in careers.items():
+        if count := found.get(key, {}).get("doc_count", 0):
+            result["career"][slug] = (known.careers[slug][0], count)
     result["price"] = {
         "free": ("Free", buckets["price"].get("free", 0)),
         "paid": ("Paid", buckets["price"].get("paid", 0)),
     }
+    certified = buckets["certificate"].get(1, 0)  # the engine reports booleans as 0 and 1
     result["certificate"] = {True: ("With certificate", certified)}
     result["total"] = int(found["total"]["value"] or 0)
     result["rated"] = int(found["rated"]["value"] or 0)
