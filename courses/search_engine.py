@@ -9,7 +9,6 @@ phrase and prefix queries, so `title:x`, AND, quotes, `*`, `~`, `^` or brackets 
 import difflib
 import json
 import re
-import time
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -17,6 +16,7 @@ import tantivy
 from django.urls import reverse
 
 from courses import search, search_index
+from courses.facets import FACETS
 from courses.search_index import SCHEMA, STEMMER, TEXT_FIELDS
 
 Occur = tantivy.Occur
@@ -152,7 +152,6 @@ def condition(name: str, values, known: Lookups) -> Query:
 
 # -- answers ------------------------------------------------------------------------------------------------
 
-FACETS = ["kind", "topic", "provider", "career", "level", "language", "price", "certificate"]
 TERMS = {"kind": "kind", "level": "level", "language": "language", "provider": "provider_id", "topic": "topic_ids"}
 
 
@@ -343,7 +342,6 @@ def suggest(text: str, *, limit: int = 8) -> list["Suggestion"]:
     typed = " ".join(search.words(text))
     if not typed or limit <= 0:
         return []
-    results: list[Suggestion] = []
     found: list[tuple[int, int, str, Suggestion]] = []
     for kind, keys, label, url in _named_things():
         rank = None
@@ -388,10 +386,3 @@ def _titles(typed: str, count: int, taken: set[str]) -> list[Suggestion]:
         url = reverse("courses:detail", kwargs={"slug": card["slug"]})
         suggestions.append(Suggestion(card["kind"], card["title"], url))
     return suggestions[:count]
-
-
-def timed(function, *args, **kwargs):
-    """(result, milliseconds): for bench/search.py."""
-    started = time.perf_counter()
-    result = function(*args, **kwargs)
-    return result, (time.perf_counter() - started) * 1000

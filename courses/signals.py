@@ -37,10 +37,13 @@ def record_course_topics_change(sender, instance, action, reverse, pk_set, **kwa
 def record_career_topics_change(sender, instance, action, reverse, pk_set, **kwargs):
     if not action.startswith("post_"):
         return
-    if reverse:  # a topic's careers changed
-        record_search_changes(SearchChange.Kind.TOPIC, [instance.pk])
-    else:
+    # Careers reach courses at search time, through their topics: the entries only renew what searches list.
+    if not reverse:
         record_search_changes(SearchChange.Kind.CAREER, [instance.pk])
+    elif pk_set:
+        record_search_changes(SearchChange.Kind.CAREER, sorted(pk_set))
+    else:
+        record_search_changes(SearchChange.Kind.TOPIC, [instance.pk])
 
 
 def record_search_changes(kind: str, object_ids) -> None:
