@@ -136,3 +136,30 @@ def test_a_new_synonym_works_at_once():
     topic.save()
 
     assert titles(Course.objects.search("k8s")) == ["Cluster Operations"]
+
+
+def test_a_renamed_topic_finds_its_items_by_the_new_name():
+    topic = TopicFactory(name="Serverless", slug="topic-42")  # the slug finds it too: a synonym of sorts
+    CourseFactory(title="Functions in the Cloud", topics=[topic])
+    assert titles(Course.objects.search("serverless")) == ["Functions in the Cloud"]
+
+    topic.name = "Lambda"
+    topic.save()
+
+    assert titles(Course.objects.search("lambda")) == ["Functions in the Cloud"]
+    assert titles(Course.objects.search("serverless")) == []
+
+
+def test_a_renamed_or_deleted_provider_leaves_the_index():
+    provider = ProviderFactory(name="Acme Learning")
+    CourseFactory(title="Book One", provider=provider)
+    assert titles(Course.objects.search("acme")) == ["Book One"]
+
+    provider.name = "Zenith Press"
+    provider.save()
+    assert titles(Course.objects.search("zenith")) == ["Book One"]
+    assert titles(Course.objects.search("acme")) == []
+
+    provider.delete()
+    assert titles(Course.objects.search("zenith")) == []
+    assert titles(Course.objects.search("book")) == ["Book One"]  # the item itself stays
