@@ -256,6 +256,14 @@ def ranked_ids(text: str, filters: dict | None = None, *, offset: int = 0, limit
     return [pk for pk, _ in ranked[offset : offset + limit]]
 
 
+def popular_topic_ids(*, count: int) -> list[int]:
+    """Ids of the topics with the most published items, most first (ties: by id)."""
+    searcher = search_index.live().searcher()
+    found = searcher.aggregate(Query.all_query(), {"topics": _terms("topic_ids")})
+    ranked = sorted(_buckets(found, "topics").items(), key=lambda item: (-item[1], item[0]))
+    return [pk for pk, _ in ranked[:count]]
+
+
 def did_you_mean(text: str) -> str | None:
     """A respelling of `text` from the index's own words ("pyhton" → "python"), or None."""
     searcher = search_index.live().searcher()

@@ -29,7 +29,8 @@ from pathlib import Path
 
 import tantivy
 from django.conf import settings
-from django.db.models import Max, Min, Q
+from django.db import connection
+from django.db.models import Max, Q
 
 from courses import search
 
@@ -371,6 +372,18 @@ def _ids_in_index(searcher, field_name: str, value: int) -> set[int]:
     return set(searcher.fast_field_values("id", [address for _, address in hits]))
 
 
+def _log_bounds() -> tuple[int, int | None]:
+    """The change log's newest and oldest ids in one statement of two index lookups (an aggregate of both would
+    make SQLite scan the table)."""
+    from courses.models import SearchChange
+
+    table = connection.ops.quote_name(SearchChange._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT (SELECT MAX(id) FROM {table}), (SELECT MIN(id) FROM {table})")
+        newest, oldest = cursor.fetchone()
+    return newest or 0, oldest
+
+
 # -- the live index, per process --------------------------------------------------------------------------
 
 
@@ -435,15 +448,13 @@ class LiveIndex:
         self._catch_up()
 
     def _catch_up(self) -> None:
-        from courses.models import SearchChange
 
         try:
             cursor = Cursor.read(self.generation)
         except (OSError, ValueError, KeyError):
             self._rebuild(self.generation)
             return
-        bounds = SearchChange.objects.aggregate(newest=Max("id"), oldest=Min("id"))
-        newest, oldest = bounds["newest"] or 0, bounds["oldest"]
+        newest, oldest = _log_bounds()
         self.version = (str(self.generation), newest)
         if oldest is not None and oldest > cursor.last_id + 1 and cursor.last_id < newest:
             # Entries this generation never applied were pruned while the host was away: start afresh.
