@@ -163,6 +163,11 @@ def _buckets(result: dict, name: str) -> dict:
     return {bucket["key"]: bucket["doc_count"] for bucket in result[name]["buckets"]}
 
 
+def _key(name: str, value, known: Lookups):
+    """How the engine's buckets name a chosen value: provider ids, the others as they are."""
+    return known.provider_ids.get(value, -1) if name == "provider" else value
+
+
 def _topics_filter(topic_ids: list[int]) -> dict:
     return {"filter": "topic_ids: IN [" + " ".join(str(int(pk)) for pk in topic_ids) + "]"}
 
@@ -199,13 +204,15 @@ def counts(text: str, filters: dict) -> dict:
             buckets[name] = _buckets(searcher.aggregate(without(name), {name: _terms(field)}), name)
     if "career" in active and career_filters:
         found.update(searcher.aggregate(without("career"), career_filters))
-    if active:  # values of the matches that the other filters leave out are listed with 0, as before
-        present = searcher.aggregate(
-            _must([matches]), {n: _terms(TERMS[n]) for n in ("kind", "level", "language", "provider")}
-        )
-        for name in ("kind", "level", "language", "provider"):
-            for value in _buckets(present, name):
-                buckets[name].setdefault(value, 0)
+    # A chosen value the other filters leave without results is listed with 0 if the search matches it at all,
+    # as before; looked up only for such values (usually none), not with a pass over every match.
+    for name in ("kind", "level", "language", "provider"):
+        if name in active:
+            for value in filters[name]:
+                if _key(name, value, known) not in buckets[name]:
+                    alone = _must([matches, condition(name, [value], known)])
+                    if _count(searcher, alone):
+                        buckets[name][_key(name, value, known)] = 0
 
     result = {
         name: {value: (value, count) for value, count in buckets[name].items()}
