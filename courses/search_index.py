@@ -357,9 +357,10 @@ def apply_changes(index: tantivy.Index, generation: Path) -> int:
     for entry_id in seen:
         cursor.holes.pop(entry_id, None)
     newest = max(seen)
-    for missing in range(cursor.last_id + 1, newest):
-        if missing not in seen and len(cursor.holes) < 10_000:
-            cursor.holes[missing] = now
+    if newest - cursor.last_id <= 2 * MAX_APPLY:  # a jump of the sequence itself leaves no transaction open
+        for missing in range(cursor.last_id + 1, newest):
+            if missing not in seen and len(cursor.holes) < 10_000:
+                cursor.holes[missing] = now
     cursor.last_id = max(cursor.last_id, newest)
     cursor.applied_at = now
     cursor.write(generation)
@@ -457,7 +458,6 @@ class LiveIndex:
         self._catch_up()
 
     def _catch_up(self) -> None:
-
         try:
             cursor = Cursor.read(self.generation)
         except (OSError, ValueError, KeyError):
