@@ -54,7 +54,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "django_ratelimit",
-    "django.contrib.postgres",  # trigram and full-text lookups; inert on SQLite
+    "django.contrib.postgres",  # the early migrations' tsvector field and trigram extension; inert on SQLite
     "django_htmx",
     # The partials tag library is a template builtin (below), as it will be in Django 6 core.
     "template_partials.apps.SimpleAppConfig",
