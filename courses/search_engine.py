@@ -79,10 +79,14 @@ def text_query(text: str) -> Query | None:
     groups = search.groups(text)
     if not groups:
         return None
-    clauses = []
+    clauses, seen = [], set()
     for position, alternatives in enumerate(groups):
+        last = position == len(groups) - 1
+        if tuple(alternatives) in seen and not last:  # "python python python": the same clause adds nothing
+            continue
+        seen.add(tuple(alternatives))
         options = [_alternative(alternative) for alternative in alternatives]
-        if position == len(groups) - 1 and PREFIX.fullmatch(alternatives[0]):
+        if last and PREFIX.fullmatch(alternatives[0]):
             options.append(_prefix(alternatives[0]))
         clauses.append(_should(options))
     return _must(clauses)
