@@ -1,7 +1,8 @@
 # careerguide production image: gunicorn serving Django, static files collected at build and served by whitenoise.
 #   docker build -t careerguide .
 #   docker run --rm --env-file prod.env careerguide python manage.py migrate --noinput   (once per release)
-#   docker run -d -p 8000:8000 --env-file prod.env -v careerguide-spool:/app/var/click-spool careerguide
+#   docker run -d -p 8000:8000 --env-file prod.env -v careerguide-spool:/app/var/click-spool \
+#     -v careerguide-search:/app/var/search-index careerguide
 # README.md, "Production / Docker", lists the environment.
 
 # -- build: the pinned dependencies in a virtualenv; pip's work stays in this stage -------------------------------
@@ -38,12 +39,12 @@ WORKDIR /app
 COPY --from=build /opt/venv /opt/venv
 COPY . .
 
-# The code stays root-owned (read-only to the app). var/ is the app's: the click spool (mount a volume there) and
-# the SQLite fallback. The secret key below exists only for collectstatic and is not kept in the image.
+# The code stays root-owned (read-only to the app). var/ is the app's: the click spool and the search index (mount
+# a volume on each) and the SQLite fallback. The secret key below exists only for collectstatic and is not kept in the image.
 RUN DJANGO_SECRET_KEY=collectstatic-only-not-a-secret python manage.py collectstatic --noinput --verbosity 0 \
     && python -m compileall -q careerguide guides courses \
-    && mkdir -p var/click-spool \
-    && chown careerguide:careerguide var var/click-spool
+    && mkdir -p var/click-spool var/search-index \
+    && chown careerguide:careerguide var var/click-spool var/search-index
 
 USER 10001:10001
 EXPOSE 8000

@@ -401,7 +401,7 @@ def main():
         REDIS_URL=REDIS_URL,
         CLICK_SPOOL_DIR=str(tmp / "click-spool"),
         PAGE_RENDER_RATE="100000000/m",  # wrk is one client: the per-client render budget would answer 429s
-        SEARCH_STORE_RATE="100000000/m",
+        SEARCH_INDEX_DIR=str(tmp / "search-index"),
     )
     try:
         django_for("postgresql", database=DATABASE)

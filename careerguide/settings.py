@@ -54,7 +54,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "django_ratelimit",
-    "django.contrib.postgres",  # trigram and full-text lookups; inert on SQLite
+    "django.contrib.postgres",  # the early migrations' tsvector field and trigram extension; inert on SQLite
     "django_htmx",
     # The partials tag library is a template builtin (below), as it will be in Django 6 core.
     "template_partials.apps.SimpleAppConfig",
@@ -186,6 +186,13 @@ CLICK_SPOOL_DIR = Path(os.environ.get("CLICK_SPOOL_DIR", VAR_DIR / "click-spool"
 # Cache invalidations that Redis could not take wait here until one succeeds (careerguide/cache_versions.py).
 CACHE_VERSION_MARKERS_DIR = Path(os.environ.get("CACHE_VERSION_MARKERS_DIR", VAR_DIR / "cache-version-markers"))
 
+# The catalog's search index (tantivy), one per host, kept current from the database's change log
+# (courses/search_index.py). Rebuilt by itself when missing; `manage.py search_index rebuild` switches atomically.
+SEARCH_INDEX_DIR = Path(os.environ.get("SEARCH_INDEX_DIR", VAR_DIR / "search-index"))
+# How old a worker's view of the change log may be before a search looks again: every worker is current
+# within about twice this.
+SEARCH_FRESHNESS_SECONDS = float(os.environ.get("SEARCH_FRESHNESS_SECONDS", "1.0"))
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -305,8 +312,6 @@ RATELIMIT_VIEW = "careerguide.views.rate_limited"
 # Pages rendered for one anonymous client a minute (cache misses: careerguide/page_cache.py). Far above a
 # learner's pace, typing in the catalog's search box included; it caps what one client makes the server compute.
 PAGE_RENDER_RATE = os.environ.get("PAGE_RENDER_RATE", "120/m")
-# Free-text catalog searches whose counts and ids one client may have cached a minute (courses/views.py).
-SEARCH_STORE_RATE = os.environ.get("SEARCH_STORE_RATE", "30/m")
 # Learning plans one client may make, and changes (ticks, additions, moves) it may send (guides/plan_views.py).
 PLAN_CREATE_RATE = os.environ.get("PLAN_CREATE_RATE", "20/h")
 PLAN_WRITE_RATE = os.environ.get("PLAN_WRITE_RATE", "120/m")

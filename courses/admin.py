@@ -8,7 +8,6 @@ from django.utils.html import format_html
 from careerguide.admin import HistoryAdmin
 from courses import report_views
 from courses.models import Click, Conversion, Course, Offer, Partner, Provider, Topic
-from courses.services import refresh_search_keywords
 
 # Addresses typed without a scheme are taken as https (Django 6's default), not http.
 HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
@@ -21,22 +20,12 @@ class ProviderAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
 
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if change and "name" in form.changed_data:
-            refresh_search_keywords(courses=obj.courses.all())  # the provider's name is searchable
-
 
 @admin.register(Topic)
 class TopicAdmin(HistoryAdmin):
     list_display = ["name", "slug", "synonyms"]
     search_fields = ["name", "synonyms"]
     prepopulated_fields = {"slug": ["name"]}
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if change and "name" in form.changed_data:
-            refresh_search_keywords(courses=obj.courses.all())
 
 
 @admin.register(Course)
@@ -85,10 +74,6 @@ class CourseAdmin(HistoryAdmin):
         if not change and not obj.external_id:
             obj.external_id = f"manual:{obj.slug}"  # unique per source, like a feed's own id
         super().save_model(request, obj, form, change)
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        form.instance.refresh_search_keywords()  # topics are saved only now
 
     @admin.action(description="Publish the selected items", permissions=["change"])
     def publish_selected(self, request, queryset):

@@ -7,7 +7,7 @@ class CoursesConfig(AppConfig):
 
     def ready(self):
         from django.db.backends.signals import connection_created
-        from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
+        from django.db.models.signals import m2m_changed, post_delete, post_save
 
         from careerguide.page_cache import pages_changed
         from courses.catalog import catalog_changed
@@ -28,14 +28,30 @@ class CoursesConfig(AppConfig):
             post_delete.connect(forget_changed_offers, sender=model, dispatch_uid=f"forget-offers-del-{model.__name__}")
         for through in (Course.topics.through, Career.topics.through):
             m2m_changed.connect(catalog_changed, sender=through, dispatch_uid=f"catalog-changed-m2m-{through.__name__}")
+        _connect_search_change_log()
         connection_created.connect(register_sqlite_collation, dispatch_uid="courses-sqlite-title-collation")
-        # A migration that rebuilds courses_course on SQLite drops the search index's triggers: put them back.
-        post_migrate.connect(_repair_sqlite_index, sender=self, dispatch_uid="courses-repair-sqlite-index")
 
 
-def _repair_sqlite_index(using, **kwargs):
-    from django.db import connections
+def _connect_search_change_log():
+    """Everything a search can see writes a change-log entry that each host's search index applies."""
+    from django.db.models.signals import m2m_changed, post_delete, post_save
 
-    from courses.search import ensure_sqlite_index
+    from courses import signals
+    from courses.models import Course, Provider, Topic
 
-    ensure_sqlite_index(connections[using])
+    Career = Topic.careers.rel.related_model  # courses never imports guides
+    receivers = {
+        Course: signals.record_course_change,
+        Topic: signals.record_topic_change,
+        Provider: signals.record_provider_change,
+        Career: signals.record_career_change,
+    }
+    for model, receiver in receivers.items():
+        for signal, name in ((post_save, "save"), (post_delete, "delete")):
+            signal.connect(receiver, sender=model, dispatch_uid=f"search-change-{name}-{model.__name__}")
+    m2m_changed.connect(
+        signals.record_course_topics_change, sender=Course.topics.through, dispatch_uid="search-change-course-topics"
+    )
+    m2m_changed.connect(
+        signals.record_career_topics_change, sender=Career.topics.through, dispatch_uid="search-change-career-topics"
+    )

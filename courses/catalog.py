@@ -1,14 +1,10 @@
-"""The catalog search as /courses/ shows it: one page of results with every facet count, cached until
-the catalog changes.
+"""The catalog as /courses/ shows it: one page of results with every facet count, from the search index
+(courses.search_engine), and the catalog's other cached reads (related items, best in topic, popular topics).
 
-Counting the facets of a broad search reads every match ("Python" is a third of the catalog), and that
-cannot be made cheap, so the counts and each page's result ids are cached per normalized search under a
-*catalog version* (careerguide/cache_versions.py). Any change to what a search can see (a course, topic,
-provider or career saved or deleted, a topic or career link changed, an import batch committed) sets a new
-version, so learners never see stale results. Cached ids are read back through `published()` all the same:
-an unpublish is never undone by an invalidation the cache failed to receive.
-
-The cache must be shared by every server process for this to hold: Redis in production (REDIS_URL).
+Those reads are cached under a *catalog version* (careerguide/cache_versions.py): any change to what they
+show (a course, topic, provider or career saved or deleted, a topic or career link changed, an import batch
+committed) sets a new version. Cached ids are read back through `published()` all the same: an unpublish is
+never undone by an invalidation the cache failed to receive.
 """
 
 import hashlib
@@ -17,7 +13,6 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, F
@@ -25,14 +20,13 @@ from django.db.models import Count, F
 from careerguide import cache_versions
 from careerguide.database.base import heavy_queries
 from careerguide.page_cache import pages_changed
-from courses import search
+from courses import search_engine
 from courses.models import Course, Topic
 from courses.models.catalog import site_of
 
 PAGE_SIZE = 20
 VERSION_KEY = "courses:catalog-version"
 ENTRY_TIMEOUT = 6 * 3600  # a backstop only: a new version is what retires entries
-FREE_TEXT_TIMEOUT = 15 * 60  # searches outside the topic vocabulary: enough for paging and the Back button
 
 
 def catalog_version() -> str:
@@ -54,44 +48,49 @@ class CatalogPage:
     did_you_mean: str | None
 
 
-def search_catalog(filters: dict, page_number, *, keep_for: int | None = ENTRY_TIMEOUT) -> CatalogPage:
+def search_catalog(filters: dict, page_number) -> CatalogPage:
     """Courses and books for the catalog's filters (see CourseFilterForm.filters): the page asked for
-    (clamped to the ones that exist), the facet counts, and a suggestion when nothing matches. The counts
-    and the page's ids are kept `keep_for` seconds, or not at all if None.
+    (clamped to the ones that exist), the facet counts, and a suggestion when nothing matches.
+
+    Nothing is cached in front of the engine: counts and a ranked page take a few milliseconds even for a
+    broad search (bench/search.py), and a cache would have to follow every host's index.
     """
-    published = Course.objects.published()
-
-    def counts_key(version):
-        return _key(version, "counts", {**filters, "sort": None})
-
-    version, counts = cache_versions.current_entry(VERSION_KEY, counts_key)
-    if counts is None:
-        with heavy_queries():  # a broad search's counts read a third of the catalog: cached afterwards
-            counts = published.search(filters["q"], ranked=False).facet_counts(filters)
-        if keep_for:
-            cache.set(counts_key(version), counts, keep_for)
-
+    counts = search_engine.counts(filters["q"], filters)
     if filters["q"] and filters["sort"] == "relevance":
-        results = published.search(filters["q"]).filtered(filters)
+        results = _RankedResults(filters)
     else:
-        results = published.search(filters["q"], ranked=False).filtered(filters).sorted_by(filters["sort"])
+        results = (
+            Course.objects.published()
+            .search(filters["q"], ranked=False)
+            .filtered(filters)
+            .sorted_by(filters["sort"])
+            .select_related("provider")
+        )
     paginator = Paginator(results, PAGE_SIZE)
-    paginator.count = counts["total"]  # counted with the facets: one pass over the matches fewer
+    paginator.count = counts["total"]  # counted with the facets
     page = paginator.get_page(page_number)
-
-    ids_key = _key(version, "ids", {**filters, "page": page.number})
-    ids = cache.get(ids_key)
-    if ids is None:
-        with heavy_queries():  # ranking every match of a broad search
-            page.object_list = list(page.object_list.select_related("provider"))
-        if keep_for:
-            cache.set(ids_key, [course.pk for course in page.object_list], keep_for)
-    else:
-        by_id = published.select_related("provider").in_bulk(ids)
-        page.object_list = [by_id[pk] for pk in ids if pk in by_id]
-
-    did_you_mean = search.suggestion(filters["q"]) if filters["q"] and not counts["total"] else None
+    page.object_list = list(page.object_list)
+    did_you_mean = search_engine.did_you_mean(filters["q"]) if filters["q"] and not counts["total"] else None
     return CatalogPage(page=page, counts=counts, did_you_mean=did_you_mean)
+
+
+class _RankedResults:
+    """The matches of a search in the index's rank order, for the Paginator: a page is one engine call for
+    its ids and one query for its courses (through published(): an item unpublished a moment ago is left out).
+    """
+
+    def __init__(self, filters: dict):
+        self.filters = filters
+
+    def count(self) -> int:
+        return search_engine.counts(self.filters["q"], self.filters)["total"]
+
+    def __getitem__(self, window: slice):
+        ids = search_engine.ranked_ids(
+            self.filters["q"], self.filters, offset=window.start or 0, limit=window.stop - (window.start or 0)
+        )
+        by_id = Course.objects.published().select_related("provider").in_bulk(ids)
+        return [by_id[pk] for pk in ids if pk in by_id]
 
 
 def tell_namesakes_apart(facet_options: list[dict]) -> None:
@@ -155,17 +154,11 @@ def _provider_sites(slugs: list[str], *, sample: int = 200) -> dict[str, str]:
 
 
 def popular_topics(*, count: int = 6) -> list[Topic]:
-    """The topics with the most items, offered when a search finds nothing; cached until the catalog changes
-    (counting reads every topic link)."""
-
-    def key(version):
-        return _key(version, "popular-topics", {"q": "", "count": count})
-
-    version, topics = cache_versions.current_entry(VERSION_KEY, key)
-    if topics is None:
-        topics = list(Topic.objects.popular()[:count])
-        cache.set(key(version), topics, ENTRY_TIMEOUT)
-    return topics
+    """The topics with the most published items, offered when a search finds nothing: counted by the search
+    index (a few milliseconds), the topics read by id."""
+    ids = search_engine.popular_topic_ids(count=count)
+    by_id = Topic.objects.in_bulk(ids)
+    return [by_id[pk] for pk in ids if pk in by_id]
 
 
 def best_in_topics(topic_sets, *, per_set: int) -> dict[tuple[int, ...], list[tuple[Course, tuple[int, ...]]]]:
@@ -216,24 +209,6 @@ def related_courses(course: Course, topics, *, count: int = 6) -> list[Course]:
         cache.set(key(version), ids, ENTRY_TIMEOUT)
     by_id = Course.objects.published().select_related("provider").in_bulk(ids)
     return [by_id[pk] for pk in ids if pk in by_id]
-
-
-def warm_search_cache() -> int:
-    """Fill the cache with the first page of the searches learners type most, each topic's name and
-    synonyms, so they are fast right after an import. Returns how many searches it ran.
-    """
-    from courses.forms import CourseFilterForm
-
-    terms = {term for term in Topic.objects.synonym_map() if "-" not in term}  # names and synonyms, not slugs
-    for term in sorted(terms):
-        search_catalog(CourseFilterForm({"q": term}).filters(), 1)
-    return len(terms)
-
-
-def cache_is_shared() -> bool:
-    """Whether other processes (the web workers) read what this one caches: worth warming only then."""
-    backend = settings.CACHES["default"]["BACKEND"]
-    return not backend.endswith(("LocMemCache", "DummyCache"))
 
 
 def _key(version: str, name: str, filters: dict) -> str:

@@ -1,19 +1,18 @@
-"""Full-text search over the catalog: PostgreSQL tsvector + GIN, or SQLite FTS5, behind one function.
+"""Words of the catalog's searches, and what the database needs to follow the search index's answers.
 
-Learners' text is never handed to a query parser as is: it is cut into words, topic synonyms are
-expanded (golang → Go), and each backend gets a query built from quoted words, so no input can
-make the database raise a syntax error.
+Learners' text is never handed to a query parser as is: it is cut into words here, topic synonyms are
+grouped with them (golang → Go), and courses.search_engine builds the index's query from those words.
+The title collation (reader order on both databases) lives here too.
 """
 
-import difflib
 import functools
+import json
 import re
 import unicodedata
 
 from django.apps import apps
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
-from django.db import connections, transaction
-from django.db.models import Expression, F, GeneratedField
+from django.db import connections
+from django.db.models import F
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Collate
 
@@ -57,189 +56,19 @@ def groups(text: str) -> list[Group]:
     return result
 
 
-class SearchDocument(Expression):
-    """The weighted tsvector behind PostgreSQL search: title A; topics, authors, provider B; description C.
-
-    SQLite keeps its index in an FTS5 table instead (migration 0002), so there the column is just NULL.
-    """
-
-    output_field = SearchVectorField()
-
-    def as_sql(self, compiler, connection):
-        return "NULL", []
-
-    def as_postgresql(self, compiler, connection):
-        return (
-            "setweight(to_tsvector('english'::regconfig, coalesce(title, '')), 'A')"
-            " || setweight(to_tsvector('english'::regconfig, coalesce(search_keywords, '')), 'B')"
-            " || setweight(to_tsvector('english'::regconfig, coalesce(description, '')), 'C')",
-            [],
-        )
+def id_list(ids: list[int], *, using: str) -> RawSQL:
+    """A subquery of `ids` as one parameter (an array, a JSON list): a broad search's ids, whatever their number."""
+    if connections[using].vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::bigint[])", [list(ids)])
+    return RawSQL("SELECT value FROM json_each(%s)", [json.dumps(list(ids))])
 
 
-class SearchDocumentField(GeneratedField):
-    """Computed and stored by the database; never read back after a write (imports would pay for it)."""
-
-    db_returning = False
-
-    def __init__(self, **kwargs):
-        kwargs.update(expression=SearchDocument(), output_field=SearchVectorField(), db_persist=True, editable=False)
-        super().__init__(**kwargs)
-
-    def deconstruct(self):
-        name, path, args, kwargs = super().deconstruct()
-        for key in ("expression", "output_field", "db_persist", "editable"):
-            kwargs.pop(key, None)
-        return name, path, args, kwargs
-
-
-def full_text(queryset, text: str, *, ranked: bool):
-    """Real matches for `text`, best first if `ranked` (see CourseQuerySet.search)."""
-    query_groups = groups(text)
-    if not query_groups:
-        return queryset
-    if connections[queryset.db].vendor == "postgresql":
-        return _postgresql(queryset, query_groups, ranked)
-    return _sqlite(queryset, query_groups, ranked)
-
-
-def _postgresql(queryset, query_groups: list[Group], ranked: bool):
-    # websearch_to_tsquery never raises on odd input; the last word also matches as a prefix
-    # ("djan" → django) so results appear while a learner is still typing.
-    query = None
-    for position, alternatives in enumerate(query_groups):
-        group = None
-        for alternative in alternatives:
-            option = SearchQuery(alternative, search_type="websearch", config="english")
-            group = option if group is None else group | option
-        if position == len(query_groups) - 1 and re.fullmatch(r"[a-z0-9]{3,}", alternatives[0]):
-            group |= SearchQuery(f"{alternatives[0]}:*", search_type="raw", config="simple")
-        query = group if query is None else query & group
-    matches = queryset.filter(search_document=query)
-    if not ranked:
-        return matches
-    return matches.annotate(rank=SearchRank(F("search_document"), query)).order_by("-rank", "title", "pk")
-
-
-def fts5_query(query_groups: list[Group]) -> str:
-    """An FTS5 MATCH expression of quoted phrases: any alternative in each group, every group required."""
-
-    def quoted(phrase: str) -> str:
-        return '"' + phrase.replace('"', '""') + '"'
-
-    clauses = []
-    for position, alternatives in enumerate(query_groups):
-        options = [quoted(alternative) for alternative in alternatives]
-        if position == len(query_groups) - 1 and re.fullmatch(r"[a-z0-9]{3,}", alternatives[0]):
-            options.append(quoted(alternatives[0]) + "*")
-        clauses.append("(" + " OR ".join(options) + ")")
-    return " AND ".join(clauses)
-
-
-def _sqlite(queryset, query_groups: list[Group], ranked: bool):
-    match = fts5_query(query_groups)
-    # Filter through a subquery that runs the MATCH once. Joined to the FTS table instead, SQLite may
-    # loop over courses by another index and re-run the MATCH per row: seconds instead of milliseconds.
-    table = queryset.model._meta.db_table
-    matching_ids = RawSQL(f"SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH %s", [match])
-    matches = queryset.filter(pk__in=matching_ids)
-    if not ranked:
-        return matches
-    # Ranking needs the join; ordered by FTS5's rank (bm25 with the weights set in migration 0002:
-    # title, keywords, description), SQLite drives the loop from the FTS table, which is fast.
-    return (
-        matches.filter(search_index__document=match)
-        .annotate(rank=-F("search_index__rank"))
-        .order_by("-rank", "title", "pk")
-    )
-
-
-def suggestion(text: str) -> str | None:
-    """A respelling of `text` from the catalog's own vocabulary ("pyhton" → "python"), or None."""
-    SearchTerm = apps.get_model("courses", "SearchTerm")
-    terms = words(text)
-    known = set(SearchTerm.objects.filter(word__in=terms).values_list("word", flat=True))
-    corrected, changed = [], False
-    for term in terms:
-        replacement = term
-        if term not in known and len(term) >= 3:
-            replacement = _closest(SearchTerm, term) or term
-        changed |= replacement != term
-        corrected.append(replacement)
-    return " ".join(corrected) if changed else None
-
-
-def _closest(SearchTerm, term: str) -> str | None:
-    connection = connections[SearchTerm.objects.db]
-    if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import TrigramSimilarity
-
-        # Typos that swap letters ("pyhton") score about 0.27, under pg_trgm's default 0.3 cut-off.
-        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-            cursor.execute("SET LOCAL pg_trgm.similarity_threshold = 0.2")
-            return (
-                SearchTerm.objects.filter(word__trigram_similar=term)
-                .annotate(similarity=TrigramSimilarity("word", term))
-                .order_by("-similarity", "-frequency")
-                .values_list("word", flat=True)
-                .first()
-            )
-    # SQLite: a narrow candidate list (same first letter, similar length), then difflib.
-    candidates = SearchTerm.objects.filter(
-        word__startswith=term[0], length__gte=len(term) - 2, length__lte=len(term) + 2
-    ).order_by("-frequency")
-    close = difflib.get_close_matches(term, list(candidates.values_list("word", flat=True)[:5000]), n=1, cutoff=0.75)
-    return close[0] if close else None
-
-
-# -- keeping the SQLite index's triggers ----------------------------------------------------------------
-
-# The triggers that keep courses_course_fts current (first made by migration 0002). A migration that adds a
-# column to courses_course makes SQLite rebuild the table, which drops them; `ensure_sqlite_index` puts them
-# back after every migrate (CoursesConfig.ready) so no future migration has to remember.
-SQLITE_TRIGGERS = {
-    "courses_course_fts_insert": """
-        CREATE TRIGGER IF NOT EXISTS courses_course_fts_insert AFTER INSERT ON courses_course BEGIN
-            INSERT INTO courses_course_fts(rowid, title, search_keywords, description)
-            VALUES (new.id, new.title, new.search_keywords, new.description);
-        END
-    """,
-    "courses_course_fts_delete": """
-        CREATE TRIGGER IF NOT EXISTS courses_course_fts_delete AFTER DELETE ON courses_course BEGIN
-            INSERT INTO courses_course_fts(courses_course_fts, rowid, title, search_keywords, description)
-            VALUES ('delete', old.id, old.title, old.search_keywords, old.description);
-        END
-    """,
-    "courses_course_fts_update": """
-        CREATE TRIGGER IF NOT EXISTS courses_course_fts_update
-        AFTER UPDATE OF title, search_keywords, description ON courses_course
-        BEGIN
-            INSERT INTO courses_course_fts(courses_course_fts, rowid, title, search_keywords, description)
-            VALUES ('delete', old.id, old.title, old.search_keywords, old.description);
-            INSERT INTO courses_course_fts(rowid, title, search_keywords, description)
-            VALUES (new.id, new.title, new.search_keywords, new.description);
-        END
-    """,
-}
-
-
-def ensure_sqlite_index(connection) -> bool:
-    """Re-create any missing FTS trigger and rebuild the index from the table (rows may have changed while
-    a trigger was missing). Returns whether anything was repaired. A no-op elsewhere than SQLite, and
-    before the index table exists.
-    """
-    if connection.vendor != "sqlite":
-        return False
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT type, name FROM sqlite_master WHERE name LIKE 'courses_course_fts%'")
-        present = {name for _, name in cursor.fetchall()}
-        if "courses_course_fts" not in present or set(SQLITE_TRIGGERS) <= present:
-            return False
-        for name, statement in SQLITE_TRIGGERS.items():
-            if name not in present:
-                cursor.execute(statement)
-        cursor.execute("INSERT INTO courses_course_fts(courses_course_fts) VALUES ('rebuild')")
-    return True
+def position_in(ids: list[int], *, using: str) -> RawSQL:
+    """Each course's place in `ids` (1-based character offset, increasing with the place): the engine's rank."""
+    listed = "," + ",".join(str(pk) for pk in ids) + ","
+    if connections[using].vendor == "postgresql":
+        return RawSQL("strpos(%s, ',' || courses_course.id::text || ',')", [listed])
+    return RawSQL("instr(%s, ',' || courses_course.id || ',')", [listed])
 
 
 # Title order as a reader expects it: "apple", "Banana", "éclair", "Élan", "Zeta". PostgreSQL's ICU root

@@ -8,16 +8,18 @@ from django.db import reset_queries, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from courses import search_index
 from courses.catalog import catalog_changed
 from courses.feed import FeedRow, RejectedRow, read_feed
-from courses.models import Course, Offer, Partner, Provider, SearchTerm, Topic
+from courses.models import Course, Offer, Partner, Provider, SearchChange, Topic
+from courses.signals import record_search_changes
 from courses.tracking import forget_offers
 
 BATCH_SIZE = 1000
 # What an import owns on a course; everything else (slug, published, …) is the editors'.
 FEED_FIELDS = [
     "kind", "title", "url", "description", "authors", "level", "language", "price", "currency",
-    "certificate", "duration_hours", "isbn", "rating", "rating_count", "provider_id", "search_keywords",
+    "certificate", "duration_hours", "isbn", "rating", "rating_count", "provider_id",
 ]  # fmt: skip
 
 
@@ -48,8 +50,8 @@ def import_catalog(
             return done.totals
     totals = _import(rows, source, on_rejected, on_batch)
     if totals["created"] or totals["updated"]:
-        SearchTerm.objects.rebuild()
         analyze_catalog_tables()
+    search_index.prune_changes()
     return totals
 
 
@@ -57,7 +59,7 @@ def analyze_catalog_tables() -> None:
     """Refresh the query planner's statistics of the tables an import writes. A bulk import leaves them
     stale or, for new tables, missing: searches then ran 2-3x slower on PostgreSQL until autovacuum came by.
     """
-    tables = [model._meta.db_table for model in (Course, Course.topics.through, Provider, Topic, Offer, SearchTerm)]
+    tables = [model._meta.db_table for model in (Course, Course.topics.through, Provider, Topic, Offer, SearchChange)]
     connection = transaction.get_connection()
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -177,6 +179,9 @@ class _BatchImporter:
             batch_size=5000,
         )
         self._write_offers(rows, existing, new_courses, existing_offers)
+        # In this batch's transaction: every host's search index shows the batch once it commits.
+        touched = {course.pk for course in [*new_courses, *changed]} | set(topic_changes)
+        record_search_changes(SearchChange.Kind.COURSE, sorted(touched))
         return counts
 
     def _offer_changed(self, course: Course, row: FeedRow, existing_offers: dict) -> bool:
@@ -225,9 +230,6 @@ class _BatchImporter:
             "rating": row.rating,
             "rating_count": row.rating_count,
             "provider_id": self._provider_id(row.provider),
-            "search_keywords": Course.build_search_keywords(
-                topic_names=topic_names, authors=authors[:500], provider_name=row.provider
-            ),
         }
 
     def _provider_id(self, name: str) -> int | None:
@@ -338,19 +340,3 @@ def load_partners(*, partners: Iterable[dict], source: str) -> int:
                 offer.save()
                 created += 1
     return created
-
-
-def refresh_search_keywords(*, courses) -> int:
-    """Recompute the indexed topic/author/provider text of `courses` (after a topic or provider is renamed)."""
-    changed = []
-    for course in courses.select_related("provider").prefetch_related("topics").iterator(chunk_size=2000):
-        keywords = course.build_search_keywords(
-            topic_names=[topic.name for topic in course.topics.all()],
-            authors=course.authors,
-            provider_name=course.provider.name if course.provider else "",
-        )
-        if keywords != course.search_keywords:
-            course.search_keywords = keywords
-            changed.append(course)
-    Course.objects.bulk_update(changed, ["search_keywords"], batch_size=2000)
-    return len(changed)

@@ -1,16 +1,12 @@
-from django.conf import settings
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
-from django_ratelimit.core import is_ratelimited
 
 from careerguide import seo
 from careerguide.page_cache import keep_only_if, query_pairs
-from courses import facets
+from courses import facets, search_index
 from courses.catalog import (
-    ENTRY_TIMEOUT,
-    FREE_TEXT_TIMEOUT,
     PAGE_SIZE,
     best_in_topics,
     popular_topics,
@@ -31,8 +27,7 @@ def course_list(request):
     form = CourseFilterForm(request.GET)
     filters = form.filters()
     bounded = _is_bounded_search(request, form, filters)
-    keep_for = ENTRY_TIMEOUT if bounded else FREE_TEXT_TIMEOUT if may_store_search(request) else None
-    found = search_catalog(filters, request.GET.get("page"), keep_for=keep_for)
+    found = search_catalog(filters, request.GET.get("page"))
     template = "courses/course_list.html"
     if request.htmx and not request.htmx.history_restore_request:
         template += "#catalog"
@@ -58,24 +53,19 @@ def course_list(request):
     }
     response = render(request, template, context)
     chosen_exist = all(value in found.counts[name] for name in SLUG_FACETS for value in filters[name])
-    return keep_only_if(response, bounded and chosen_exist)
+    # A page is kept whole only if the index had every change of the log: a page rendered in the second
+    # before this host applied an edit must not outlive the edit's retiring of cached pages.
+    return keep_only_if(response, bounded and chosen_exist and search_index.live().is_current())
 
 
 def _is_bounded_search(request, form, filters) -> bool:
     """Whether this query is one of a bounded set: valid values only, as the form keeps them, and no free
-    text but the names and synonyms of topics. Only such searches are kept whole in the shared caches; any
-    other is still answered, and what it stores is capped per client (may_store_search).
+    text but the names and synonyms of topics. Only such searches are kept whole in the page cache; any
+    other is answered and forgotten.
     """
     submitted = [pair for pair in query_pairs(request) if pair[0] != "page" and pair != ("sort", "relevance")]
     known_words = not filters["q"] or filters["q"].lower() in Topic.objects.synonym_map()
     return known_words and submitted == form.canonical_pairs(filters)
-
-
-def may_store_search(request) -> bool:
-    """A free-text search may keep its counts and ids for the next page and the Back button, within a budget
-    per client, so that a flood of made-up searches cannot fill the cache.
-    """
-    return not is_ratelimited(request, group="search-store", key="ip", rate=settings.SEARCH_STORE_RATE, increment=True)
 
 
 @require_GET

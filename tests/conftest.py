@@ -33,6 +33,18 @@ def cache_version_markers(settings, tmp_path):
     cache_versions._unsettled.clear()
 
 
+@pytest.fixture(autouse=True)
+def search_index_dir(settings, tmp_path):
+    """Each test searches its own index, built from its own database on the first search, and every search
+    applies the change log first (production looks at most once a second)."""
+    from courses import search_index
+
+    settings.SEARCH_INDEX_DIR = tmp_path / "search-index"
+    settings.SEARCH_FRESHNESS_SECONDS = 0
+    yield settings.SEARCH_INDEX_DIR
+    search_index._live.pop(settings.SEARCH_INDEX_DIR, None)
+
+
 @pytest.fixture
 def one_rate_window(monkeypatch):
     """Keep every request of a test in one rate-limit window: a slow run must not cross into the next."""

@@ -98,8 +98,6 @@ class CourseFactory(factory.django.DjangoModelFactory):
     def topics(self, create, extracted, **kwargs):
         if create and extracted:
             self.topics.set(extracted)
-        if create:
-            self.refresh_search_keywords()
 
 
 class PartnerFactory(factory.django.DjangoModelFactory):

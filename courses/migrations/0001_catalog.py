@@ -5,7 +5,7 @@ import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
-import courses.search
+from courses.migrations import _full_text_search
 
 
 class Migration(migrations.Migration):
@@ -71,7 +71,7 @@ class Migration(migrations.Migration):
                 ("source", models.CharField(default="manual", help_text="The feed this came from.", max_length=50)),
                 ("external_id", models.CharField(help_text="The item's id in its source feed.", max_length=200)),
                 ("search_keywords", models.TextField(blank=True, editable=False)),
-                ("search_document", courses.search.SearchDocumentField()),
+                ("search_document", _full_text_search.SearchDocumentField()),
                 ("created_at", models.DateTimeField(auto_now_add=True)),
                 ("updated_at", models.DateTimeField(auto_now=True)),
             ],

@@ -7,7 +7,7 @@ migration 0002: they are re-created after the columns are added, and again after
 
 from django.db import migrations, models
 
-from courses.search import ensure_sqlite_index
+from courses.migrations._full_text_search import ensure_sqlite_index
 
 
 def recreate_search_triggers(apps, schema_editor):

@@ -1,17 +1,17 @@
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 from urllib.parse import urlsplit
 
 from django.core.cache import cache
-from django.db import connections, models, transaction
+from django.db import connections, models
 from django.db.models import Case, Count, F, Max, Q, Value, When
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.text import Truncator
 from simple_history.models import HistoricalRecords
 
-from courses import facets, search
+from courses import facets, search, search_engine
 from courses.text import VisibleNames
 
 
@@ -99,10 +99,22 @@ class CourseQuerySet(models.QuerySet):
         return self.filter(published=True)
 
     def search(self, text: str, *, ranked: bool = True):
-        """Real full-text matches for `text` (topic synonyms expanded), best first unless `ranked` is False
-        (cheaper when only counting). The backend detail stays in courses.search.
+        """Published matches for `text` (topic synonyms expanded), ids from the search index
+        (courses.search_engine), best first unless `ranked` is False (cheaper when only filtering).
         """
-        return search.full_text(self, text, ranked=ranked)
+        if not search.groups(text):
+            return self
+        ids = search_engine.ranked_ids(text)
+        matches = self.filter(pk__in=search.id_list(ids, using=self.db))
+        matches._search_text = text
+        if not ranked:
+            return matches
+        return matches.annotate(rank=search.position_in(ids, using=self.db)).order_by("rank", "pk")
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._search_text = getattr(self, "_search_text", "")
+        return clone
 
     def in_topic(self, topic_slugs):
         return self.filter(facets.condition("topic", topic_slugs)) if topic_slugs else self
@@ -116,14 +128,13 @@ class CourseQuerySet(models.QuerySet):
         return queryset
 
     def facet_counts(self, filters: dict) -> dict[str, dict]:
-        """For each facet, {value: (label, count)} over this queryset with every *other* facet applied,
-        plus "total": the number of results with all of them applied.
+        """For each facet, {value: (label, count)} over the published catalog matching this queryset's
+        search() with every *other* facet applied, plus "total": the number of results with all of them.
 
         Counting each facet without its own filter is what lets a learner see how many results ticking
-        one more value of it would add. One statement that reads the matches once, plus two small lookups
-        of topic and career names, whatever the page size.
+        one more value of it would add. Counted by the search index's aggregations (courses.search_engine).
         """
-        return facets.counts(self, filters)
+        return search_engine.counts(getattr(self, "_search_text", ""), filters)
 
     def best_ids_for_topic_sets(self, topic_sets, *, per_set: int) -> dict[tuple[int, ...], list[tuple]]:
         """For each set of topic ids, the ids of its `per_set` best matching courses, in one query:
@@ -276,14 +287,10 @@ class Course(VisibleNames, models.Model):
     published = models.BooleanField(default=True)
     source = models.CharField(max_length=50, default="manual", help_text="The feed this came from.")
     external_id = models.CharField(max_length=200, help_text="The item's id in its source feed.")
-    # Topic names, authors and provider, kept in step by refresh_search_keywords(): the full-text
-    # index weighs them between the title and the description.
-    search_keywords = models.TextField(blank=True, editable=False)
-    search_document = search.SearchDocumentField()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["search_keywords", "search_document"])
+    history = HistoricalRecords()
     objects = CourseQuerySet.as_manager()
 
     class Meta:
@@ -373,45 +380,6 @@ class Course(VisibleNames, models.Model):
     def author_list(self) -> list[str]:
         return [author.strip() for author in self.authors.split(",") if author.strip()]
 
-    @staticmethod
-    def build_search_keywords(*, topic_names, authors: str, provider_name: str) -> str:
-        """The text indexed between title and description; the importer and admin edits share this rule."""
-        return " ".join([*topic_names, authors, provider_name]).strip()
-
-    def refresh_search_keywords(self) -> None:
-        """Recompute the indexed topic/author/provider text after topics or provider changed."""
-        keywords = self.build_search_keywords(
-            topic_names=self.topics.values_list("name", flat=True),
-            authors=self.authors,
-            provider_name=self.provider.name if self.provider_id else "",
-        )
-        if keywords != self.search_keywords:
-            self.search_keywords = keywords
-            Course.objects.filter(pk=self.pk).update(search_keywords=keywords)
-
-
-class CourseSearchIndex(models.Model):
-    """SQLite only: the FTS5 table that mirrors Course (migration 0002), joined for MATCH and its bm25 rank."""
-
-    course = models.OneToOneField(
-        Course,
-        primary_key=True,
-        db_column="rowid",
-        db_constraint=False,
-        on_delete=models.DO_NOTHING,
-        related_name="search_index",
-    )
-    # FTS5's hidden column named after its table: `WHERE courses_course_fts = 'query'` is a MATCH.
-    document = models.TextField(db_column="courses_course_fts")
-    rank = models.FloatField(db_column="rank")
-
-    class Meta:
-        managed = False
-        db_table = "courses_course_fts"
-
-    def __str__(self):
-        return f"search index of course {self.course_id}"
-
 
 def site_of(url: str) -> str:
     return (urlsplit(url).hostname or "").removeprefix("www.")
@@ -486,34 +454,26 @@ def summarize(courses) -> Totals:
     )
 
 
-class SearchTermQuerySet(models.QuerySet):
-    def rebuild(self) -> int:
-        """Replace the vocabulary with the words of published titles, topics, authors and providers."""
-        counts = Counter()
-        rows = Course.objects.published().values_list("title", "search_keywords")
-        for title, keywords in rows.iterator(chunk_size=5000):
-            counts.update(search.tokenize(f"{title} {keywords}"))
-        for name, synonyms in Topic.objects.values_list("name", "synonyms"):
-            counts.update(search.tokenize(f"{name} {synonyms}"))
-        terms = [
-            SearchTerm(word=word, length=len(word), frequency=frequency)
-            for word, frequency in counts.items()
-            if 3 <= len(word) <= 64 and not word.isdigit()
-        ]
-        with transaction.atomic():
-            self.all().delete()
-            self.bulk_create(terms, batch_size=5000)
-        return len(terms)
+class SearchChange(models.Model):
+    """One entry of the search index's change log: something a search can see changed (a course, or a topic,
+    provider, career or offer whose courses it shows). Written in the transaction of the change; every host
+    applies the entries after the last one it applied (courses.search_index), so each host's index catches up
+    by itself, whatever process made the change.
+    """
 
+    class Kind(models.TextChoices):
+        COURSE = "course"
+        TOPIC = "topic"
+        PROVIDER = "provider"
+        CAREER = "career"
 
-class SearchTerm(models.Model):
-    """A word of the catalog's own vocabulary, offered as "Did you mean …?" when a search finds nothing."""
+    id = models.BigAutoField(primary_key=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    object_id = models.BigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
-    word = models.CharField(max_length=64, unique=True)
-    length = models.PositiveSmallIntegerField()
-    frequency = models.PositiveIntegerField(default=0)
-
-    objects = SearchTermQuerySet.as_manager()
+    class Meta:
+        ordering = ["id"]
 
     def __str__(self):
-        return self.word
+        return f"{self.kind} {self.object_id}"

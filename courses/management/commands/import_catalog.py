@@ -3,7 +3,6 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from courses.catalog import cache_is_shared, warm_search_cache
 from courses.feed import read_feed
 from courses.services import import_catalog
 
@@ -46,8 +45,6 @@ class Command(BaseCommand):
             )
         if show_progress:
             sys.stderr.write("\n")
-        if not dry_run and (totals["created"] or totals["updated"]) and cache_is_shared():
-            self.stderr.write(f"Warmed {warm_search_cache()} common searches in the shared cache.")
         prefix = "Dry run (nothing saved): " if dry_run else ""
         self.stdout.write(
             f"{prefix}{totals['created']} created, {totals['updated']} updated, "
