@@ -6,6 +6,7 @@ import re
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils import formats, timezone
@@ -78,6 +79,17 @@ class ReadableChanges(HistoricalRecordContextHelper):
         return display
 
 
+class LabelledAutocompleteSelect(AutocompleteSelect):
+    """An optional autocomplete field (a course's provider). Its empty choice is an empty <option> so select2 shows
+    its placeholder, but HTML allows an empty option only with a label attribute: it gets one."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        if value == "" and not label:
+            option["attrs"]["label"] = "None"
+        return option
+
+
 class HistoryAdmin(SimpleHistoryAdmin):
     """SimpleHistoryAdmin whose revert needs the right to change the object, not only to see it.
 
@@ -86,6 +98,11 @@ class HistoryAdmin(SimpleHistoryAdmin):
     """
 
     object_history_list_template = "admin/history_list.html"
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = LabelledAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_historical_record_context_helper(self, request, historical_record):
         return ReadableChanges(self.model, historical_record)

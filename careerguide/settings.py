@@ -117,10 +117,11 @@ TEMPLATES = [
     }
 ]
 
-# DATABASE_URL unset means a zero-setup SQLite file; production sets a PostgreSQL URL.
+# DATABASE_URL unset (or empty, as `DATABASE_URL= make run` leaves it) means a zero-setup SQLite file; production
+# sets a PostgreSQL URL.
 DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{VAR_DIR / 'careerguide.sqlite3'}",
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'careerguide.sqlite3'}",
         conn_max_age=60,
         conn_health_checks=True,
     )

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from careerguide.admin import HistoryAdmin
-from guides.forms import CareerAdminForm, GuideSectionAdminForm, GuideSectionOrderForm, PickForm
+from guides.forms import CareerAdminForm, GuideSectionAdminForm, GuideSectionOrderForm, PickForm, SectionPositionForm
 from guides.markdown import render_markdown, sanitizer_removals
 from guides.models import Career, GuideSection, GuideSectionPick
 
@@ -168,6 +168,9 @@ class GuideSectionAdmin(HistoryAdmin):
         js = HTMX
 
     change_form_template = "admin/guides/guidesection/change_form.html"
+
+    def get_changelist_form(self, request, **kwargs):
+        return super().get_changelist_form(request, form=SectionPositionForm, **kwargs)
 
     @admin.display(description="Draft revision", boolean=True)
     def draft_waiting(self, section):

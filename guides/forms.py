@@ -20,6 +20,14 @@ class CareerSearchForm(forms.Form):
         return self.cleaned_data["q"] if self.is_valid() else ""
 
 
+class StaleCheckInput(forms.HiddenInput):
+    """The hidden version stamp. Django's admin still writes a <label for=…> for a hidden field in a fieldset,
+    and a label may only name a control people can see (HTML): so this one is labelled for nothing."""
+
+    def id_for_label(self, id_):
+        return ""
+
+
 class StaleEditForm(forms.ModelForm):
     """Refuses a save when someone else saved the same row after this form was loaded.
 
@@ -28,7 +36,7 @@ class StaleEditForm(forms.ModelForm):
     overwriting a colleague's work (and the history keeps both versions either way).
     """
 
-    loaded_version = forms.CharField(widget=forms.HiddenInput, required=False)
+    loaded_version = forms.CharField(widget=StaleCheckInput, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -125,3 +133,14 @@ class PickForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["course"].label_from_instance = autocomplete_label
         self.fields["position"].widget.attrs["aria-label"] = "Position of the pick"
+
+
+class SectionPositionForm(forms.ModelForm):
+    """A row of the section list, where only the position is editable. Its box has no <label> (the column header
+    names it for the eye), so each says which section it moves: "Position of Skills (Back End Engineer)"."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        section = self.instance  # the formset's blank form has no section (nor career) behind it
+        career = f" ({section.career.name})" if section.career_id else ""
+        self.fields["position"].widget.attrs["aria-label"] = f"Position of {section.heading or 'a section'}{career}"

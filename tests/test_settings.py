@@ -51,3 +51,11 @@ def test_sqlite_settings_are_untouched_by_the_postgresql_bounds():
 
     assert sqlite["ENGINE"] == "django.db.backends.sqlite3"
     assert "query_timeout" not in sqlite["OPTIONS"]
+
+
+def test_an_empty_database_url_means_the_zero_setup_sqlite_file():
+    """`DATABASE_URL= make run` (a variable cleared, not unset) once crashed every command with KeyError: 'ENGINE'."""
+    default = database_settings(DATABASE_URL="")
+
+    assert default["ENGINE"] == "django.db.backends.sqlite3"
+    assert default["NAME"].endswith("careerguide.sqlite3")

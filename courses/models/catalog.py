@@ -361,6 +361,13 @@ class Course(VisibleNames, models.Model):
     def is_free(self) -> bool:
         return self.price == 0
 
+    @property
+    def price_text(self) -> str:
+        """ "free", "USD 49.99", or "" for an unknown price: that is left out of a line, never announced."""
+        if self.price is None:
+            return ""
+        return "free" if self.is_free else format_price(self.price, self.currency)
+
     def summary_line(self) -> str:
         """Format, provider, price and hours, e.g. "Course · Coursera · USD 49.99 · 12 h", for lists of
         recommendations (built here: as template logic it was a fifth of the guide's rendering time).
@@ -368,8 +375,8 @@ class Course(VisibleNames, models.Model):
         parts = [self.get_kind_display()]
         if self.provider_id:
             parts.append(self.provider.name)
-        if self.price is not None:  # an unknown price is left out, as in the totals
-            parts.append("free" if self.is_free else format_price(self.price, self.currency))
+        if self.price_text:  # an unknown price is left out, as in the totals
+            parts.append(self.price_text)
         if self.duration_hours:
             parts.append(f"{format_hours(self.duration_hours)} h")
         return " · ".join(parts)

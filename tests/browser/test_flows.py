@@ -15,7 +15,7 @@ import pytest
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 
-from courses.models import Click
+from courses.models import Click, Course
 from guides.models import Career
 from tests.browser.conftest import DESKTOP, PHONE, playwright_api, screenshot
 from tests.factories import EditorFactory, OfferFactory, PartnerFactory
@@ -125,8 +125,9 @@ def test_a_phone_reader_jumps_to_the_contents_and_back_from_the_end_of_a_section
     screenshot(page, "guide-phone-contents")
 
 
-def test_on_a_phone_the_home_search_shows_its_examples_whole(page, demo_site):
-    page.goto(demo_site.url + "/")
+@pytest.mark.parametrize("path", ["/", "/courses/"])
+def test_on_a_phone_the_search_box_shows_its_examples_whole(page, demo_site, path):
+    page.goto(demo_site.url + path)
     search_box = page.get_by_role("searchbox", name="Search courses and books")
     hint = page.get_by_text("For example: golang, postgres, system design", exact=True)
 
@@ -522,3 +523,34 @@ def test_on_a_phone_an_editor_sees_much_of_a_section_body_at_once(open_browser_p
 
     height = page.locator("#id_body").bounding_box()["height"]
     assert height > 0.5 * PHONE["height"], height  # Django's own phone CSS made it 120 px: five lines
+
+
+def test_an_editor_adds_a_course_with_provider_and_topics_by_keyboard_through_named_autocompletes(
+    open_browser_page, demo_site, editors_group
+):
+    """The select2 boxes announce what they are for ("Provider", "Topics"), not just "combobox", and still work."""
+    editor = EditorFactory()
+    page = open_browser_page(viewport=DESKTOP)
+    page.goto(demo_site.url + "/admin/login/")
+    page.get_by_label("Username").fill(editor.username)
+    page.get_by_label("Password").fill("correct horse battery staple")
+    page.get_by_role("button", name="Log in").click()
+    page.goto(demo_site.url + "/admin/courses/course/add/")
+
+    page.get_by_label("Title:").fill("Keyboard Added Course")
+    page.get_by_label("Url:").fill("https://learn.example.com/keyboard")
+    page.get_by_role("combobox", name="Provider").focus()
+    page.keyboard.press("Enter")
+    page.keyboard.type("Coursera")
+    expect(page.get_by_role("option", name="Coursera", exact=True)).to_be_visible()
+    page.keyboard.press("Enter")
+    page.get_by_role("searchbox", name="Topics").focus()
+    page.keyboard.type("PostgreSQL")
+    expect(page.get_by_role("option", name="PostgreSQL", exact=True)).to_be_visible()
+    page.keyboard.press("Enter")
+    page.get_by_role("button", name="Save", exact=True).click()
+
+    expect(page.locator(".messagelist .success")).to_contain_text("was added successfully")
+    course = Course.objects.get(title="Keyboard Added Course")
+    assert course.provider.name == "Coursera"
+    assert [topic.name for topic in course.topics.all()] == ["PostgreSQL"]

@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains, assertTemplateUsed
 
+from courses.models import Topic
 from tests.db import HEAVY_BLOCK
 from tests.factories import CareerFactory, CourseFactory, OfferFactory, ProviderFactory, TopicFactory
 
@@ -221,6 +222,24 @@ def test_course_detail_shows_every_field(client):
                  "4.7 of 5 from 321 ratings", "Go to learn.example.com", course.url,
                  topic.get_absolute_url()]:  # fmt: skip
         assertContains(response, text)
+
+
+def test_unknown_price_and_provider_are_left_out_not_announced(client, catalog):
+    """An item line and a course page say only what is known: "SQL Performance" has no listed price."""
+    unpriced = CourseFactory(title="Unpriced Go", topics=[Topic.objects.get(slug="go")], provider=None, price=None)
+    paid = CourseFactory(title="Paid Go", price=Decimal("49.00"), currency="USD")
+
+    listing = client.get(LIST, {"q": "go"})
+    topic_page = client.get(reverse("courses:topic_detail", kwargs={"slug": "go"}))
+    detail = client.get(unpriced.get_absolute_url())
+
+    for response in (listing, topic_page, detail):
+        assertNotContains(response, "not listed", status_code=200)
+        assertNotContains(response, "Not listed")
+    assertNotContains(detail, "<dt>Price</dt>", html=False)
+    assertNotContains(detail, "<dt>Provider</dt>", html=False)
+    assertContains(client.get(paid.get_absolute_url()), "<dd>USD 49</dd>", html=True)  # not "USD 49.00"
+    assert re.search(r"Book · Books Inc · Advanced</p>", listing.content.decode())  # SQL Performance's line
 
 
 def test_course_detail_shows_related_items_by_shared_topics(client):
