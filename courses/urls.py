@@ -29,6 +29,7 @@ urlpatterns = [
         cache_public_page(views.course_list, params=[*CourseFilterForm.base_fields, "page"], only_if=first_pages),
         name="list",
     ),
+    path("courses/suggest/", views.course_suggestions, name="suggest"),
     path("courses/<slug:slug>/", cache_public_page(views.course_detail), name="detail"),
     path("topics/", cache_public_page(views.topic_list), name="topic_list"),
     path("topics/<slug:slug>/", cache_public_page(views.topic_detail), name="topic_detail"),

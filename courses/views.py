@@ -5,7 +5,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from careerguide import seo
 from careerguide.page_cache import keep_only_if, query_pairs
-from courses import facets, search_index
+from courses import facets, search_engine, search_index
 from courses.catalog import (
     PAGE_SIZE,
     best_in_topics,
@@ -66,6 +66,21 @@ def _is_bounded_search(request, form, filters) -> bool:
     submitted = [pair for pair in query_pairs(request) if pair[0] != "page" and pair != ("sort", "relevance")]
     known_words = not filters["q"] or filters["q"].lower() in Topic.objects.synonym_map()
     return known_words and submitted == form.canonical_pairs(filters)
+
+
+SUGGESTION_KINDS = {"topic": "Topic", "career": "Career", "course": "Course", "book": "Book"}
+
+
+@require_GET
+def course_suggestions(request):
+    """The typeahead's options for what is typed in a search box (static/js/suggest.js asks on each keystroke):
+    only the <li> options, which the script puts in its listbox. Without JavaScript nothing asks for it."""
+    text = request.GET.get("q", "")[:200]  # the search box's own maxlength; any longer text is cut, not refused
+    suggestions = [] if "\x00" in text else search_engine.suggest(text, limit=8)
+    options = [{"label": s.label, "url": s.url, "kind": SUGGESTION_KINDS.get(s.kind, "")} for s in suggestions]
+    response = render(request, "courses/_suggestions.html", {"options": options})
+    response["Cache-Control"] = "no-store"  # what a learner types is theirs alone, and an unpublish shows at once
+    return response
 
 
 @require_GET

@@ -554,3 +554,55 @@ def test_an_editor_adds_a_course_with_provider_and_topics_by_keyboard_through_na
     course = Course.objects.get(title="Keyboard Added Course")
     assert course.provider.name == "Coursera"
     assert [topic.name for topic in course.topics.all()] == ["PostgreSQL"]
+
+
+# -- typeahead (issue 15) ------------------------------------------------------------------------------------
+
+
+def open_suggestions(page, typed):
+    box = page.get_by_role("combobox", name="Search courses and books")
+    box.click()
+    page.keyboard.type(typed)
+    expect(page.get_by_role("listbox", name="Suggestions").get_by_role("option").first).to_be_visible()
+    return box
+
+
+@pytest.mark.parametrize("path", ["/", "/courses/"])
+def test_a_keyboard_user_picks_a_suggestion_with_arrows_and_enter_and_escape_closes_the_list(page, demo_site, path):
+    page.goto(demo_site.url + path)
+    box = open_suggestions(page, "postg")
+    listbox = page.get_by_role("listbox", name="Suggestions")
+    first = listbox.get_by_role("option").first
+    expect(box).to_have_attribute("aria-expanded", "true")
+    expect(first).to_contain_text("PostgreSQL")
+    # Announced: a status line says how many there are and how to choose.
+    expect(page.get_by_role("status").filter(has_text="suggestion")).to_contain_text("use the up and down arrows")
+
+    page.keyboard.press("ArrowDown")
+    expect(box).to_have_attribute("aria-activedescendant", first.get_attribute("id"))
+    expect(first).to_have_attribute("aria-selected", "true")
+    expect(box).to_be_focused()  # the focus stays in the box while choosing
+
+    page.keyboard.press("Escape")
+    expect(box).to_have_attribute("aria-expanded", "false")
+    expect(listbox).to_be_hidden()
+    expect(box).to_have_value("postg")  # the first Escape only closes the list
+
+    page.keyboard.press("ArrowDown")  # opens it again on the first option
+    expect(box).to_have_attribute("aria-activedescendant", first.get_attribute("id"))
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/topics/postgresql/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("PostgreSQL")
+
+
+def test_enter_with_no_suggestion_chosen_searches_as_before_and_a_second_escape_clears(page, demo_site):
+    page.goto(demo_site.url + "/")
+    box = open_suggestions(page, "pyth")
+    page.keyboard.press("Escape")
+    page.keyboard.press("Escape")
+    expect(box).to_have_value("")
+
+    open_suggestions(page, "python")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/courses/?q=python")
+    expect(page.locator("#result-status")).to_contain_text("python")

@@ -280,3 +280,48 @@ def test_every_admin_page_type_is_valid_html(page, demo_site, admin_page_types, 
     messages = json.loads(result.stderr)["messages"]
     errors = [checked_message(m, names) for m in messages if m["type"] in ("error", "non-document-error")]
     assert errors == [], "Nu HTML Checker errors:\n" + "\n".join(errors)
+
+
+# -- the search suggestions, open ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_the_search_boxes_with_suggestions_open_have_no_axe_violations(open_browser_page, demo_site, viewport):
+    page = open_browser_page(viewport=VIEWPORTS[viewport])
+    found = {}
+    for path in ("/", "/courses/?q=python"):
+        page.goto(demo_site.url + path)
+        box = page.get_by_role("combobox", name="Search courses and books")
+        box.fill("")
+        box.click()
+        page.keyboard.type("postg")
+        page.get_by_role("listbox", name="Suggestions").get_by_role("option").first.wait_for()
+        page.keyboard.press("ArrowDown")
+        # On the catalog, typing also fetches new results, dimmed until they arrive: judge the settled page.
+        page.wait_for_load_state("networkidle")
+        page.wait_for_function("!document.querySelector('.htmx-request')")
+        page.wait_for_timeout(300)
+        for scheme in COLOR_SCHEMES:
+            page.emulate_media(color_scheme=scheme)
+            if violations := run_axe(page):
+                found[f"suggestions open ({path}, {viewport}, {scheme})"] = violations
+
+    assert found == {}, "axe-core WCAG 2.2 AA violations:\n" + describe(found)
+
+
+def test_the_suggestions_fragment_is_valid_html_in_its_listbox(page, demo_site, tmp_path):
+    command = vnu_command()
+    fragment = page.request.get(demo_site.url + "/courses/suggest/?q=postg").text()
+    assert 'role="option"' in fragment
+    document = tmp_path / "suggestions.html"
+    document.write_text(
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Suggestions</title></head><body>'
+        f'<input type="text" role="combobox" aria-label="Search" aria-controls="s" aria-expanded="true">'
+        f'<ul id="s" role="listbox" aria-label="Suggestions">{fragment}</ul></body></html>',
+        encoding="utf-8",
+    )
+
+    result = subprocess.run([*command, str(document)], capture_output=True, text=True, timeout=300, check=True)
+
+    errors = [m["message"] for m in json.loads(result.stderr)["messages"] if m["type"] == "error"]
+    assert errors == []
