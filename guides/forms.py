@@ -65,7 +65,7 @@ class StaleEditForm(forms.ModelForm):
 class CareerAdminForm(StaleEditForm):
     class Meta:
         model = Career
-        fields = ["name", "slug", "alternative_titles", "summary", "intro", "topics", "published"]
+        fields = ["name", "slug", "alternative_titles", "summary", "intro", "topics", "occupation", "published"]
         widgets = {
             "alternative_titles": forms.TextInput(attrs={"size": 90}),
             "summary": forms.TextInput(attrs={"size": 90}),

@@ -6,7 +6,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 
 from courses.models import Topic
-from guides.models import Career, GuideSection, OneTimePassword
+from guides.models import Career, GuideSection, Occupation, OneTimePassword
 
 
 @transaction.atomic
@@ -25,6 +25,12 @@ def load_guide(*, data: dict) -> tuple[Career, int]:
             alternative_titles=", ".join(data.get("alternative_titles", [])),
             published=True,
         )
+    if career.occupation_id is None and data.get("occupation"):
+        # Tied once; an editor may tie it to another occupation or none afterwards.
+        occupation = Occupation.objects.filter(code=data["occupation"]).first()
+        if occupation is not None and not Career.objects.filter(occupation=occupation).exists():
+            career.occupation = occupation
+            career.save(update_fields=["occupation", "updated_at"])
     if not career.topics.exists():
         career.topics.set(Topic.objects.filter(name__in=data.get("topics", [])))
     created = 0
@@ -68,3 +74,19 @@ def issue_staff_account(*, username: str, email: str, group: Group) -> tuple[Abs
     user.groups.add(group)
     OneTimePassword.objects.update_or_create(user=user, defaults={"password": user.password})
     return user, created, password
+
+
+@transaction.atomic
+def start_guide(*, occupation: Occupation) -> tuple[Career, bool]:
+    """The guide about `occupation`: a new unpublished career named after it, or the one already tied to it.
+
+    Returns the career and whether it was created; editors then write its summary, intro and sections.
+    """
+    existing = Career.objects.filter(occupation=occupation).first()
+    if existing is not None:
+        return existing, False
+    slug = occupation.slug
+    if Career.objects.filter(slug=slug).exists():
+        slug = f"{slug}-{occupation.code.replace('.', '-')}"
+    career = Career.objects.create(name=occupation.title, slug=slug, occupation=occupation, published=False)
+    return career, True
