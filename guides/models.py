@@ -629,6 +629,10 @@ class Occupation(models.Model):
     # BLS Employment Projections, from the row of the occupation's 6-digit SOC code (shared by detailed O*NET codes).
     bls_code = models.CharField("BLS matrix code", max_length=7, blank=True)
     median_wage = models.PositiveIntegerField("median annual wage (USD)", null=True, blank=True)
+    median_wage_top_coded = models.BooleanField(
+        default=False, help_text="BLS publishes only a floor (e.g. ≥ $239,200): the wage is at least this."
+    )
+    wage_year = models.PositiveSmallIntegerField(null=True, blank=True, help_text="The year of the median wage.")
     employment_start = models.DecimalField(
         "employment at the start (thousands)", max_digits=9, decimal_places=1, null=True, blank=True
     )
@@ -727,26 +731,44 @@ class RelatedOccupation(models.Model):
 
 class TechnologyQuerySet(models.QuerySet):
     def map_to_topics(self) -> int:
-        """Give every technology without a topic the catalog topic its name names (by topic name or synonym,
-        whole words: "Amazon Web Services AWS software" → AWS); an editor's choice is never replaced.
-        Returns how many were mapped.
+        """Give every technology without a topic the catalog topic its name is (by topic name or synonym, less a
+        vendor and a generic ending: "Oracle Java", "Microsoft Azure software", "Rust programming language");
+        an editor's choice is never replaced. Returns how many were mapped.
+
+        Whole names only: "Testing" inside "Avionics system testing software" is not a course on testing.
         """
-        terms = sorted(Topic.objects.synonym_map().items(), key=lambda item: -len(item[0]))
-        topics = {topic.name: topic for topic in Topic.objects.all()}
-        patterns = [(_term_pattern(term), name) for term, name in terms if len(term) >= 2]
+        # Names and synonyms, not slugs: C#'s slug is "c", which is another language.
+        terms = {}
+        for topic in Topic.objects.all():
+            for term in [topic.name, *topic.synonym_list()]:
+                terms.setdefault(term.lower(), topic)
         mapped = []
         for technology in self.filter(topic__isnull=True, topic_by_editor=False):
-            for pattern, name in patterns:
-                if pattern.search(technology.name.lower()):
-                    technology.topic = topics[name]
+            for candidate in _name_forms(technology.name):
+                if candidate in terms:
+                    technology.topic = terms[candidate]
                     mapped.append(technology)
                     break
         self.model.objects.bulk_update(mapped, ["topic"], batch_size=500)
         return len(mapped)
 
 
-def _term_pattern(term: str) -> re.Pattern:
-    return re.compile(rf"(?<![\w#+.]){re.escape(term)}(?![\w#+])")
+TECHNOLOGY_VENDORS = ("microsoft ", "oracle ", "sun microsystems ", "apache ", "google ", "ibm ", "the ")
+TECHNOLOGY_ENDINGS = (" software", " programming language", " framework", " language")
+
+
+def _name_forms(name: str) -> list[str]:
+    """A technology's name as a topic might name it: as it is, without a generic ending, without a vendor."""
+    name = " ".join(name.lower().split())
+    forms = [name]
+    for ending in TECHNOLOGY_ENDINGS:
+        if name.endswith(ending):
+            forms.append(name.removesuffix(ending))
+    for form in list(forms):
+        for vendor in TECHNOLOGY_VENDORS:
+            if form.startswith(vendor):
+                forms.append(form.removeprefix(vendor))
+    return [form for form in forms if form]
 
 
 class Technology(models.Model):
@@ -786,6 +808,7 @@ class OccupationTechnology(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["occupation", "technology"], name="occupation_technology_unique")
         ]
+        verbose_name_plural = "occupation technologies"
 
     def __str__(self):
         return f"{self.occupation}: {self.technology}"
