@@ -12,6 +12,7 @@ from django.core.cache import cache
 from django.db import models
 from django.db.models import (
     Case,
+    Count,
     Exists,
     F,
     OuterRef,
@@ -436,6 +437,17 @@ INTEREST_FIELDS = {
 }
 
 
+# What each interest means, in our words (O*NET's own descriptions are not ours to show).
+INTEREST_TEXT = {
+    "R": "Working with your hands, tools, machines, plants or animals: building, fixing, operating, growing.",
+    "I": "Working with ideas: researching, analysing, solving problems that take careful thought.",
+    "A": "Working with forms, designs and patterns: creating, writing, performing, expressing yourself.",
+    "S": "Working with people: helping, teaching, caring for them, serving them.",
+    "E": "Starting things and leading people: persuading, selling, deciding, taking risks for results.",
+    "C": "Working with data and procedures: organising, keeping records, following set ways of doing things.",
+}
+
+
 class Education(models.TextChoices):
     """BLS "typical education needed for entry", lowest first; the labels are the table's own."""
 
@@ -587,6 +599,10 @@ class OccupationQuerySet(models.QuerySet):
         if sort == "name" or not self.query.order_by:
             return self.order_by("title")
         return self
+
+    def interest_counts(self) -> dict[str, int]:
+        """{interest letter: how many occupations have it among their high-point codes}, in one query."""
+        return self.aggregate(**{code: Count("pk", filter=Q(interest_code__contains=code)) for code in INTEREST_FIELDS})
 
     def best_for_interest(self, code: str):
         """Occupations whose high-point codes include `code`, highest score for it first."""

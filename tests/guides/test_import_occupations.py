@@ -88,7 +88,9 @@ def test_bad_lines_are_reported_with_line_number_and_reason_and_the_rest_loads(t
             "Alternate Titles.txt": ["15-1254.00\tTitle with a missing field"],
             "Occupation Data.txt": ["15-12X4.00\tBroken Code\tdesc"],
             "Related Occupations.txt": ["15-1254.00\t29-1141.00\tSomewhat-Related\t3"],
-            "bls": ["    Cooks,35-2014,Line item,lots,1,1,1,1,1,1,1,30000,No formal educational credential,None,None,—"],
+            "bls": [
+                "    Cooks,35-2014,Line item,lots,1,1,1,1,1,1,1,30000,No formal educational credential,None,None,—"
+            ],
         },
     )
     _, errors = run(*files)
