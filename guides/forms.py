@@ -133,6 +133,13 @@ EXPLORER_FACETS_SHOWN = [
 ]
 
 
+def explorer_sorts(filters: dict) -> list[tuple[str, str]]:
+    """The sort menu: "Best match" only for a search; without one the default order is by name."""
+    if filters["q"]:
+        return EXPLORER_SORTS
+    return [("relevance" if value == "name" else value, label) for value, label in EXPLORER_SORTS[1:]]
+
+
 class CareerExplorerForm(forms.Form):
     """The explorer's query: free text, the facets and the sort, each value checked; bad ones are dropped."""
 
@@ -157,16 +164,16 @@ class CareerExplorerForm(forms.Form):
         defaults = {name: [] for name, _, _ in EXPLORER_FACETS_SHOWN} | {"q": "", "sort": ""}
         cleaned = {name: value for name, value in self.cleaned_data.items() if value not in (None, "")}
         filters = defaults | cleaned
-        if not filters["sort"] or (filters["sort"] == "relevance" and not filters["q"]):
-            filters["sort"] = "relevance" if filters["q"] else "name"
+        # Without a search, the default order (relevance) is by name; "name" says the same in the URL.
+        if not filters["sort"] or (filters["sort"] == "name" and not filters["q"]):
+            filters["sort"] = "relevance"
         return filters
 
     def canonical_pairs(self, filters: dict) -> list[tuple[str, str]]:
         """The query that asks for exactly `filters` (no default sort), sorted as page_cache.query_pairs."""
         pairs = [("q", filters["q"])] if filters["q"] else []
         pairs += [(name, value) for name, _, _ in EXPLORER_FACETS_SHOWN for value in filters[name]]
-        default_sort = "relevance" if filters["q"] else "name"
-        pairs += [("sort", filters["sort"])] if filters["sort"] != default_sort else []
+        pairs += [("sort", filters["sort"])] if filters["sort"] != "relevance" else []
         return sorted(pairs)
 
     def query_without(self, filters: dict, name: str | None = None, value: str | None = None) -> str:

@@ -11,7 +11,7 @@ from django.views.decorators.vary import vary_on_headers
 from careerguide import seo
 from careerguide.page_cache import keep_only_if, query_pairs
 from guides import careers
-from guides.forms import EXPLORER_SORTS, CareerExplorerForm, CompareForm, explorer_facets
+from guides.forms import CareerExplorerForm, CompareForm, explorer_facets, explorer_sorts
 from guides.markdown import render_markdown, sanitizer_removals
 from guides.models import INTEREST_FIELDS, INTEREST_TEXT, Career, Interest, Occupation
 
@@ -53,7 +53,7 @@ def career_list(request):
         "facets": facets,
         "chips": chips,
         "clear_url": form.query_without(filters) if chips else None,
-        "sorts": [(value, label) for value, label in EXPLORER_SORTS if value != "relevance" or filters["q"]],
+        "sorts": explorer_sorts(filters),
         "guides": guides,
         # Search results and combined filters would flood the index with near-duplicates.
         "robots": seo.NOINDEX if submitted else "",
