@@ -27,7 +27,9 @@ class Exploration:
 
 
 def explore(filters: dict, page_number) -> Exploration:
-    """One page of occupations for the explorer and every facet's counts: three queries whatever the filters."""
+    """One page of occupations for the explorer and every facet's counts, with the title a search matched on each:
+    three queries whatever the filters and the page.
+    """
     matches = Occupation.objects.search(filters["q"])
     counts = matches.facet_counts(filters)
     found = matches.filtered(filters).with_guides().sorted_by(filters["sort"])
@@ -37,7 +39,14 @@ def explore(filters: dict, page_number) -> Exploration:
     )  # fmt: skip
     paginator = Paginator(found, PAGE_SIZE)
     paginator.count = counts["total"]  # counted already, with the same filters: no COUNT query
-    return Exploration(page=paginator.get_page(page_number), counts=counts)
+    page = paginator.get_page(page_number)
+    if filters["q"] and counts["total"]:
+        page.object_list = list(page.object_list)
+        ids = [occupation.pk for occupation in page.object_list]
+        matched = Occupation.objects.filter(pk__in=ids).matched_titles(filters["q"])
+        for occupation in page.object_list:
+            occupation.matched_title = matched.get(occupation.pk, "")
+    return Exploration(page=page, counts=counts)
 
 
 def guide_for(occupation: Occupation) -> Career | None:

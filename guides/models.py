@@ -507,6 +507,11 @@ def growth_band(percent) -> str:
     return ""
 
 
+def search_words(text: str) -> list[str]:
+    """The squashed words of a search, at most eight."""
+    return [word for word in (squash(word) for word in text.split()[:8]) if word]
+
+
 def squash(text: str) -> str:
     """Lower-case letters, digits, # and + only: "Back-End Engineer" and "backend engineer" look alike."""
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
@@ -518,32 +523,53 @@ EXPLORER_FACETS = ["interest", "zone", "education", "pay", "growth", "guide"]
 
 class OccupationQuerySet(models.QuerySet):
     def search(self, text: str):
-        """Occupations with a title or alternate title holding every word of `text` (spaces and hyphens
-        ignored, so "backend" finds "Back End"), best first: an exact title, then one that starts with the
-        text, then any; `search_rank` and `matched_title` say why. Kept behind this one method so another
-        engine (tantivy, #15) can take over.
+        """Occupations with one title or alternate title holding every word of `text` (spaces and hyphens
+        ignored, so "backend" finds "Back End"), best first: its own title exactly, then an alternate title
+        exactly, then a title that starts with the text, then any; `search_rank` says which. Kept behind this one
+        method so another engine (tantivy, #15) can take over.
+
+        It reads one column per occupation, all its titles squashed and joined ("|web developers|back end
+        engineer|…"): 1,016 short documents are scanned far faster than 57,518 title rows (bench/careers.py).
         """
-        words = [word for word in (squash(word) for word in text.split()[:8]) if word]
+        words = search_words(text)
         if not words:
             return self
         whole = "".join(words)
-        titles = OccupationTitle.objects.all()
-        for word in words:
-            titles = titles.filter(squashed__contains=word)
-        ranked = titles.annotate(
-            rank=Case(
-                When(squashed=whole, is_primary=True, then=Value(0)),
-                When(squashed=whole, then=Value(1)),
-                When(squashed__startswith=whole, then=Value(2)),
-                default=Value(3),
-            )
-        ).order_by("rank", "-is_primary", "title")
-        best = ranked.filter(occupation=OuterRef("pk"))
+        # Every word inside one title: a lookahead per word between two separators (PostgreSQL and Python re).
+        same_title = r"\|" + "".join(f"(?=[^|]*{re.escape(word)})" for word in words) + r"[^|]*\|"
+        matches = self
+        for word in words:  # a cheap substring test first; the pattern then checks they share a title
+            matches = matches.filter(search_document__contains=word)
         return (
-            self.filter(pk__in=titles.values("occupation_id"))
-            .annotate(search_rank=Subquery(best.values("rank")[:1]), matched_title=Subquery(best.values("title")[:1]))
+            matches.filter(search_document__regex=same_title)
+            .annotate(
+                search_rank=Case(
+                    When(search_document__startswith=f"|{whole}|", then=Value(0)),
+                    When(search_document__contains=f"|{whole}|", then=Value(1)),
+                    When(search_document__contains=f"|{whole}", then=Value(2)),
+                    default=Value(3),
+                )
+            )
             .order_by("search_rank", "title")
         )
+
+    def matched_titles(self, text: str) -> dict[int, str]:
+        """{occupation id: the title `text` matched best} for these occupations (a page of search results)."""
+        words = search_words(text)
+        if not words:
+            return {}
+        whole = "".join(words)
+        best = {}
+        for occupation_id, title, squashed, primary in (
+            OccupationTitle.objects.filter(occupation__in=self.order_by().values("pk"))
+            .order_by()
+            .values_list("occupation_id", "title", "squashed", "is_primary")
+        ):
+            if all(word in squashed for word in words):
+                rank = (squashed != whole, not squashed.startswith(whole), not primary, title)
+                if occupation_id not in best or rank < best[occupation_id][0]:
+                    best[occupation_id] = (rank, title)
+        return {occupation_id: title for occupation_id, (_, title) in best.items()}
 
     def with_guides(self):
         """`guide_slug`: the published guide written about each occupation, if any (its address is the guide's)."""
@@ -568,23 +594,25 @@ class OccupationQuerySet(models.QuerySet):
         rows = self.order_by().annotate(has_guide=Exists(guides))
         rows = rows.values_list("interest_code", "job_zone", "entry_education", "pay_band", "growth_band", "has_guide")
         active = [name for name in EXPLORER_FACETS if filters.get(name)]
+        chosen = {name: {str(value) for value in filters[name]} for name in active}
         counts = {name: Counter() for name in EXPLORER_FACETS}
         total = 0
         for interest_code, zone, education, pay, growth, has_guide in rows:
             values = {
-                "interest": list(interest_code),
-                "zone": [str(zone)] if zone else [],
-                "education": [education] if education else [],
-                "pay": [pay] if pay else [],
-                "growth": [growth] if growth else [],
-                "guide": ["1"] if has_guide else [],
+                "interest": interest_code,  # a string of letters: each is a value
+                "zone": (str(zone),) if zone else (),
+                "education": (education,) if education else (),
+                "pay": (pay,) if pay else (),
+                "growth": (growth,) if growth else (),
+                "guide": ("1",) if has_guide else (),
             }
-            passes = {name: bool(set(values[name]) & set(map(str, filters[name]))) for name in active}
-            if all(passes.values()):
+            failed = [name for name in active if not any(value in chosen[name] for value in values[name])]
+            if not failed:
                 total += 1
-            for name in EXPLORER_FACETS:
-                if all(ok for other, ok in passes.items() if other != name):
+                for name in EXPLORER_FACETS:
                     counts[name].update(values[name])
+            elif len(failed) == 1:  # counted only in the facet it fails: ticking a value there would add it
+                counts[failed[0]].update(values[failed[0]])
         return {**counts, "total": total}
 
     def sorted_by(self, sort: str):
@@ -638,6 +666,9 @@ class Occupation(models.Model):
     social = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
     enterprising = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
     conventional = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
+    search_document = models.TextField(
+        blank=True, editable=False, help_text="Every title squashed, between bars: what search() reads."
+    )
     interest_code = models.CharField(
         max_length=3, blank=True, help_text="O*NET's high-point codes, strongest first, e.g. CIR."
     )

@@ -173,16 +173,22 @@ def import_occupations(*, onet_dir: Path, bls_file: Path, on_rejected=lambda rej
             values.setdefault(name, None)
         values.setdefault("job_zone", None)
 
+    alternate = defaultdict(list)
+    for code, title in good(onet.read_alternate_titles(onet_dir)):
+        if code not in wanted:
+            unknown(onet.ONET_FILES["titles"], code)
+        elif title != wanted[code]["title"] and title not in alternate[code]:
+            alternate[code].append(title)
+    for code, values in wanted.items():
+        # The occupation's own title first: search() ranks a document that starts with the words highest.
+        squashed = [squash(values["title"]), *sorted({squash(title) for title in alternate[code]})]
+        values["search_document"] = "|" + "|".join(dict.fromkeys(filter(None, squashed))) + "|"
+
     occupations = _sync_occupations(wanted, result)
     ids = {code: occupation.pk for code, occupation in occupations.items()}
-
-    titles = {}
-    for code, values in wanted.items():
-        titles[(ids[code], values["title"])] = True
-    for code, title in good(onet.read_alternate_titles(onet_dir)):
-        if code not in ids:
-            unknown(onet.ONET_FILES["titles"], code)
-        elif (ids[code], title) not in titles:
+    titles = {(ids[code], values["title"]): True for code, values in wanted.items()}
+    for code, names in alternate.items():
+        for title in names:
             titles[(ids[code], title)] = False
     _sync_titles(titles, result)
 
