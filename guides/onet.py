@@ -126,7 +126,7 @@ def read_occupations(directory: Path):
 
 
 def read_alternate_titles(directory: Path):
-    """(code, alternate title)."""
+    """(code, alternate title, line number)."""
     for item in _onet_rows(directory, "titles"):
         if isinstance(item, Rejected):
             yield item
@@ -136,7 +136,7 @@ def read_alternate_titles(directory: Path):
         if not title or len(title) > 250:
             yield Rejected(name, line, "no alternate title, or longer than 250 characters")
         else:
-            yield row["O*NET-SOC Code"], title
+            yield row["O*NET-SOC Code"], title, line
 
 
 def read_job_zones(directory: Path):
@@ -175,7 +175,7 @@ def read_interests(directory: Path):
 
 
 def read_related(directory: Path):
-    """(code, related code, tier, index)."""
+    """(code, related code, tier, index, line number)."""
     tiers = set(RelatedOccupation.Tier.values)
     for item in _onet_rows(directory, "related"):
         if isinstance(item, Rejected):
@@ -190,11 +190,11 @@ def read_related(directory: Path):
         elif not index.isdigit() or not 1 <= int(index) <= 32767:
             yield Rejected(name, line, f"index {index[:20]!r} is not a positive whole number")
         else:
-            yield row["O*NET-SOC Code"], related, tier, int(index)
+            yield row["O*NET-SOC Code"], related, tier, int(index), line
 
 
 def read_technology(directory: Path):
-    """(code, technology, commodity title, hot, in demand)."""
+    """(code, technology, commodity title, hot, in demand, line number)."""
     flags = {"Y": True, "N": False}
     for item in _onet_rows(directory, "technology"):
         if isinstance(item, Rejected):
@@ -207,7 +207,7 @@ def read_technology(directory: Path):
         elif hot not in flags or demand not in flags:
             yield Rejected(name, line, "Hot Technology and In Demand must be Y or N")
         else:
-            yield row["O*NET-SOC Code"], example, row["Commodity Title"][:200], flags[hot], flags[demand]
+            yield row["O*NET-SOC Code"], example, row["Commodity Title"][:200], flags[hot], flags[demand], line
 
 
 @dataclass(frozen=True)

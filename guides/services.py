@@ -142,9 +142,9 @@ def import_occupations(*, onet_dir: Path, bls_file: Path, on_rejected=lambda rej
             else:
                 yield row
 
-    def unknown(file: str, code: str):
+    def unknown(file: str, line: int, code: str):
         result.rejected += 1
-        on_rejected(onet.Rejected(file, 0, f"unknown O*NET-SOC code {code}"))
+        on_rejected(onet.Rejected(file, line, f"unknown O*NET-SOC code {code}"))
 
     release, _ = onet.read_bls_header(bls_file)
     projections = {}
@@ -174,9 +174,9 @@ def import_occupations(*, onet_dir: Path, bls_file: Path, on_rejected=lambda rej
         values.setdefault("job_zone", None)
 
     alternate = defaultdict(list)
-    for code, title in good(onet.read_alternate_titles(onet_dir)):
+    for code, title, line in good(onet.read_alternate_titles(onet_dir)):
         if code not in wanted:
-            unknown(onet.ONET_FILES["titles"], code)
+            unknown(onet.ONET_FILES["titles"], line, code)
         elif title != wanted[code]["title"] and title not in alternate[code]:
             alternate[code].append(title)
     for code, values in wanted.items():
@@ -193,21 +193,21 @@ def import_occupations(*, onet_dir: Path, bls_file: Path, on_rejected=lambda rej
     _sync_titles(titles, result)
 
     related = {}
-    for code, other, tier, index in good(onet.read_related(onet_dir)):
+    for code, other, tier, index, line in good(onet.read_related(onet_dir)):
         if code not in ids or other not in ids:
-            unknown(onet.ONET_FILES["related"], code if code not in ids else other)
+            unknown(onet.ONET_FILES["related"], line, code if code not in ids else other)
         else:
             related[(ids[code], ids[other])] = (tier, index)
     _sync_links(RelatedOccupation, "related_id", ["tier", "position"], related, result)
 
     links, commodities = {}, {}
     rows = list(good(onet.read_technology(onet_dir)))
-    for _code, name, commodity, _, _ in rows:
+    for _code, name, commodity, *_ in rows:
         commodities.setdefault(name, commodity)
     technology_ids = _sync_technologies(commodities, result)
-    for code, name, _, hot, in_demand in rows:
+    for code, name, _, hot, in_demand, line in rows:
         if code not in ids:
-            unknown(onet.ONET_FILES["technology"], code)
+            unknown(onet.ONET_FILES["technology"], line, code)
         else:
             links[(ids[code], technology_ids[name])] = (hot, in_demand)
     _sync_links(OccupationTechnology, "technology_id", ["hot", "in_demand"], links, result)

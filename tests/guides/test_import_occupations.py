@@ -88,6 +88,7 @@ def test_bad_lines_are_reported_with_line_number_and_reason_and_the_rest_loads(t
             "Alternate Titles.txt": ["15-1254.00\tTitle with a missing field"],
             "Occupation Data.txt": ["15-12X4.00\tBroken Code\tdesc"],
             "Related Occupations.txt": ["15-1254.00\t29-1141.00\tSomewhat-Related\t3"],
+            "Technology Skills.txt": ["99-9999.00\tPython\t43232402\tDevelopment environment software\tY\tY"],
             "bls": [
                 "    Cooks,35-2014,Line item,lots,1,1,1,1,1,1,1,30000,No formal educational credential,None,None,—"
             ],
@@ -99,6 +100,7 @@ def test_bad_lines_are_reported_with_line_number_and_reason_and_the_rest_loads(t
     assert "Alternate Titles.txt line 6: rejected: 2 fields, expected 4" in errors
     assert "Occupation Data.txt line 5: rejected: bad O*NET-SOC code '15-12X4.00'" in errors
     assert "Related Occupations.txt line 5: rejected: unknown relatedness tier 'Somewhat-Related'" in errors
+    assert "Technology Skills.txt line 7: rejected: unknown O*NET-SOC code 99-9999.00" in errors
     assert "occupation-table-1.2.csv line 6: rejected: 'lots' is not a number" in errors
     assert Occupation.objects.count() == 3
     assert Occupation.objects.get(code="15-1254.00").job_zone == 3
