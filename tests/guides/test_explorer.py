@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains
 
-from guides.models import Career, Occupation, Technology
+from guides.models import Career, Occupation, Technology, squash
 from tests.factories import CareerFactory, CourseFactory, TopicFactory
 from tests.guides.occupation_files import write_files
 
@@ -48,6 +48,23 @@ def test_search_shows_the_title_it_matched(client, occupations):
 def test_an_exact_title_comes_before_a_partial_match(client, occupations):
     assert titles(client.get(EXPLORER, {"q": "engineer"}))[0] == "Computer Systems Engineers/Architects"
     assert titles(client.get(EXPLORER, {"q": "web developers"})) == ["Web Developers"]
+
+
+def test_search_ranks_own_title_then_exact_alternate_then_starts_with_then_any(db):
+    def occupation(code, title, *titles):
+        document = "|" + "|".join(squash(t) for t in (title, *titles)) + "|"
+        return Occupation.objects.create(code=code, title=title, slug=code, search_document=document)
+
+    occupation("11-0001.00", "Aardvark Keepers", "Keeper of Staff Nurses")  # contains the words
+    occupation("11-0002.00", "Bison Wardens", "Staff Nurse Assistant")  # an alternate title starts with them
+    occupation("11-0003.00", "Cheetah Carers", "Staff Nurse")  # an alternate title is exactly them
+    occupation("11-0004.00", "Staff Nurses")  # its own title
+
+    found = [o.title for o in Occupation.objects.search("staff nurses")]
+    assert found == ["Staff Nurses", "Aardvark Keepers"]  # "nurses": only these hold the plural
+    found = [o.title for o in Occupation.objects.search("Staff-Nurse")]
+    # Exact alternate title, then titles that start with the words (by name), then any that holds them.
+    assert found == ["Cheetah Carers", "Bison Wardens", "Staff Nurses", "Aardvark Keepers"]
 
 
 def test_a_search_that_matches_nothing_says_so(client, occupations):
