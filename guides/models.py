@@ -722,10 +722,6 @@ class Occupation(models.Model):
     def bls_start_year(self) -> str:
         return self.bls_release[:4]
 
-    @property
-    def bls_end_year(self) -> str:
-        return f"20{self.bls_release[-2:]}" if self.bls_release else ""
-
     def interest_scores(self) -> list[dict]:
         """The six interests with their score (1 to 7), as the chart and its table show them."""
         return [

@@ -176,6 +176,7 @@ def test_a_guide_tied_to_an_occupation_shows_its_figures(client, occupations):
     response = client.get("/careers/back-end-engineer/")
 
     assertContains(response, "Web Developers in figures")
+    assertContains(response, "Median pay $90,930 · +7.5 % jobs, 2024\u201334")
     assertContains(response, "$90,930")
     assertContains(response, "Compare with…")
 
