@@ -39,3 +39,17 @@ def test_an_editors_topic_for_a_technology_is_marked_as_theirs(admin_client):
 
     technology.refresh_from_db()
     assert (technology.topic, technology.topic_by_editor) == (topic, True)
+
+
+def test_a_technologys_new_topic_shows_on_the_cached_profile_at_once(client, admin_client):
+    occupation = Occupation.objects.create(code="29-1141.00", title="Registered Nurses", slug="registered-nurses")
+    technology = Technology.objects.create(name="Epic Systems")
+    occupation.technology_links.create(technology=technology)
+    topic = TopicFactory(name="Health records", slug="health-records")
+    client.get("/careers/registered-nurses/")  # stored in the page cache
+
+    admin_client.post(reverse("admin:guides_technology_change", args=[technology.pk]), {"topic": topic.pk})
+
+    assert (
+        'href="/topics/health-records/">Epic Systems</a>' in client.get("/careers/registered-nurses/").content.decode()
+    )
