@@ -277,7 +277,10 @@ class TechnologyAdmin(admin.ModelAdmin):
     readonly_fields = ["name", "commodity"]
 
     def has_add_permission(self, request):
-        return False
+        return False  # technologies come from import_occupations
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the next import would bring it back, without the editor's topic
 
     def save_model(self, request, obj, form, change):
         obj.topic_by_editor = True  # imports fill in blanks only: an editor's choice, even "none", stays
