@@ -7,7 +7,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import Group
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.text import slugify
 
 from careerguide import page_cache
@@ -133,6 +133,11 @@ def import_occupations(*, onet_dir: Path, bls_file: Path, on_rejected=lambda rej
     occupation a later release drops is kept (a guide may be tied to it) and counted as "kept".
     """
     result = OccupationImport()
+    if connection.vendor == "postgresql":
+        # Check each batch's foreign keys as it is written, not 110,000 of them at once at the end: one statement
+        # that long would meet a statement_timeout (a test's connection may carry a web request's).
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
     def good(rows):
         for row in rows:
