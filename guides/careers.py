@@ -93,6 +93,11 @@ def profile(occupation: Occupation) -> Profile:
     )
 
 
+def is_linked_pair(a: Occupation, b: Occupation) -> bool:
+    """Whether `a`'s profile links to the comparison with `b` (one of its RELATED_SHOWN related careers)."""
+    return RelatedOccupation.objects.filter(occupation=a, related=b, position__lte=RELATED_SHOWN).exists()
+
+
 def _best_for(topic_ids, count: int) -> list[tuple[Course, tuple]]:
     """The catalog's best items covering most of `topic_ids` (the guides' recommendation rule, cached)."""
     if not topic_ids:

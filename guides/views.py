@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import permission_required
@@ -133,6 +135,11 @@ def career_compare(request):
     a_text, b_text = form.values()
     a, b = careers.find_occupation(a_text), careers.find_occupation(b_text)
     comparison = careers.compare(a, b) if a and b else None
+    # Named by their addresses, not by free text: a bounded set, which the page cache may keep.
+    by_slug = all(text in (found.slug, found.guide_slug) for text, found in ((a_text, a), (b_text, b)) if found)
+    # Only the pairs profiles link to (a career and one of its related careers) are pages for search engines:
+    # any two of a thousand careers would be a million thin pages.
+    indexable = bool(comparison and by_slug and careers.is_linked_pair(a, b))
     context = {
         "form": form,
         "a_text": a_text,
@@ -141,11 +148,12 @@ def career_compare(request):
         "b": b,
         "comparison": comparison,
         "not_found": [text for text, found in ((a_text, a), (b_text, b)) if text and found is None],
+        "indexable": indexable,
+        "canonical": f"{request.path}?{urlencode({'a': a_text, 'b': b_text})}" if indexable else None,
     }
     response = render(request, "guides/career_compare.html", context)
-    response["X-Robots-Tag"] = "noindex, follow"  # any two of a thousand careers: not pages for an index
-    # Stored whole only when both are named by their address (a bounded set), not by free text.
-    by_slug = all(text in (found.slug, found.guide_slug) for text, found in ((a_text, a), (b_text, b)) if found)
+    if not indexable:
+        response["X-Robots-Tag"] = "noindex, follow"
     return keep_only_if(response, by_slug and not context["not_found"])
 
 

@@ -54,7 +54,7 @@ def page_types(demo_site):
         "guide": "/careers/back-end-engineer/",
         "career explorer search": "/careers/?q=engineer&zone=4&sort=pay",
         "career profile": "/careers/information-security-analysts/",
-        "career compare": "/careers/compare/?a=back-end-engineer&b=information-security-analysts",
+        "career compare": "/careers/compare/?a=back-end-engineer&b=software-developers",
         "career compare empty": "/careers/compare/",
         "interests": "/careers/interests/",
         "interest": "/careers/interests/artistic/",

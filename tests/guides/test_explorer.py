@@ -263,3 +263,23 @@ def test_load_demo_ties_the_back_end_engineer_guide_to_web_developers(db):
 
     assert Career.objects.get(slug="back-end-engineer").occupation.code == "15-1254.00"
     assert Occupation.objects.count() == 1016
+
+
+def test_a_career_and_a_related_one_compared_by_address_is_a_page_for_search_engines(client, occupations):
+    response = client.get(
+        reverse("guides:career_compare"), {"a": "web-developers", "b": occupations["15-1299.08"].slug}
+    )
+
+    assertContains(response, '<link rel="canonical" href="http://testserver/careers/compare/?a=web-developers&amp;b=')
+    assertNotContains(response, "noindex")
+    assert "X-Robots-Tag" not in response
+
+
+def test_other_comparisons_are_kept_out_of_the_index(client, occupations):
+    unrelated = client.get(reverse("guides:career_compare"), {"a": "web-developers", "b": "registered-nurses"})
+    by_title = client.get(reverse("guides:career_compare"), {"a": "web developers", "b": "sre"})
+
+    for response in (unrelated, by_title):
+        assertContains(response, "Technologies they share")  # positive control: a comparison is shown
+        assertContains(response, '<meta name="robots" content="noindex, follow">')
+        assert response["X-Robots-Tag"] == "noindex, follow"
