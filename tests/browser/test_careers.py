@@ -84,3 +84,12 @@ def test_interest_pages_list_careers_best_match_first(page, demo_site):
     assert len(values) == 50
     assert values == sorted(values, reverse=True)
     screenshot(page, "careers-interest-phone")
+
+
+def test_a_keyboard_user_reaches_every_control_of_a_profile_with_a_visible_focus(open_browser_page, demo_site):
+    from tests.browser.conftest import DESKTOP
+    from tests.browser.test_flows import check_keyboard_path
+
+    page = open_browser_page(viewport=DESKTOP)
+    stops = check_keyboard_path(page, f"{demo_site.url}/careers/information-security-analysts/")
+    assert any(stop["name"] == "input#compare-b" for stop in stops)  # the Compare with… box
