@@ -74,8 +74,8 @@ $(VNU_JAR):
 test-browser: install-browser $(VNU_JAR)
 	VNU_JAR=$(VNU_JAR) $(PY) -m pytest -m browser tests/browser $(PYTEST_ARGS)
 
-# Lighthouse 12 (npm) on the guide, the catalog and a course page against `make serve`'s settings; prints and
-# writes the four scores per page (var/lighthouse/). CHROME_PATH is Debian's chromium.
+# Lighthouse 12 (npm) on the guide, the catalog, a course page and three career pages against `make serve`'s
+# settings; prints and writes the four scores per page (var/lighthouse/). CHROME_PATH is Debian's chromium.
 LIGHTHOUSE_VERSION := 12.2.3
 LIGHTHOUSE := $(TOOLS)/node_modules/.bin/lighthouse
 

@@ -1,4 +1,5 @@
-"""Lighthouse scores for the guide, the catalog and a course page, served as `make serve` serves them.
+"""Lighthouse scores for the guide, the catalog, a course page, the career explorer, a profile and compare, served
+as `make serve` serves them.
 
 Starts `make serve` (production settings, gunicorn) on a free loopback port, waits for /healthz, warms the page
 cache of every worker (production pages are served warm), then runs Lighthouse once per page: mobile
@@ -130,7 +131,14 @@ def pages_to_audit(base: str, extra: list[str]) -> dict[str, str]:
     parser.feed(html)
     if not parser.href:
         fail("no course link on /courses/: is the demo catalog loaded?")
-    pages = {"guide": "/careers/back-end-engineer/", "catalog": "/courses/", "course": parser.href}
+    pages = {
+        "guide": "/careers/back-end-engineer/",
+        "catalog": "/courses/",
+        "course": parser.href,
+        "explorer": "/careers/",
+        "profile": "/careers/information-security-analysts/",
+        "compare": "/careers/compare/?a=back-end-engineer&b=software-developers",
+    }
     for item in extra:
         name, _, path = item.partition("=")
         if not name or not path.startswith("/"):

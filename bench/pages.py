@@ -11,6 +11,7 @@ ceiling itself moves by 15 % from one minute to the next.
 - nginx: the guide page's bytes as a static file, the ceiling;
 - the guide page, cached (anonymous) and uncached (a query parameter no view reads: such a page is never
   stored, so it is rendered for every request, for an anonymous learner);
+- a career profile without a guide (O*NET and BLS figures, technologies, catalog items), cached and uncached;
 - a synthetic course's page, in the two biggest topics, cached and uncached; and one in a small topic, uncached;
 - a filtered catalog page (`?q=python&level=beginner`), cached, uncached (page cache bypassed, the catalog's
   search cache warm) and cold (a different search every request, never seen before: no cache helps).
@@ -53,6 +54,7 @@ DATABASE = "careerguide_bench_pages"
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
 COURSES, BOOKS, SEED = 50_000, 100_000, 1
 GUIDE = "/careers/back-end-engineer/"
+PROFILE = "/careers/information-security-analysts/"  # a career profile from O*NET and BLS figures, no guide (#16)
 CATALOG = "/courses/?" + urlencode({"q": "python", "level": "beginner"})
 
 
@@ -423,6 +425,8 @@ def main():
         targets = [
             Target("guide, cached", "gunicorn", GUIDE),
             Target("guide, uncached", "gunicorn", uncached(GUIDE)),
+            Target("career profile, cached", "gunicorn", PROFILE),
+            Target("career profile, uncached", "gunicorn", uncached(PROFILE)),
             Target("course detail, cached", "gunicorn", common),
             Target("course detail, uncached", "gunicorn", uncached(common)),
             Target("course detail, small topic, uncached", "gunicorn", uncached(rare)),

@@ -128,6 +128,56 @@ def career_guide(request, career) -> dict:
     }
 
 
+def occupation_facts(occupation) -> dict:
+    """schema.org Occupation properties from an occupation's figures: SOC code, median pay, entry education."""
+    data = {"occupationalCategory": occupation.code}
+    if occupation.median_wage is not None:
+        data["estimatedSalary"] = {
+            "@type": "MonetaryAmountDistribution",
+            "name": "median annual wage" + (" (at least)" if occupation.median_wage_top_coded else ""),
+            "currency": "USD",
+            "duration": "P1Y",
+            "median": occupation.median_wage,
+        }
+        if occupation.wage_year:
+            data["estimatedSalary"]["validFrom"] = f"{occupation.wage_year}-01-01"
+    if occupation.entry_education:
+        data["educationRequirements"] = occupation.get_entry_education_display()
+    return data
+
+
+def occupation(request, occupation) -> dict:
+    """An Occupation page without a written guide: the figures are the page."""
+    titles = [title.title for title in getattr(occupation, "alternate_titles", [])]
+    data = {
+        "@context": "https://schema.org",
+        "@type": "Occupation",
+        "name": occupation.title,
+        "url": request.build_absolute_uri(occupation.get_absolute_url()),
+        "description": occupation_description(occupation),
+        **occupation_facts(occupation),
+    }
+    if titles:
+        data["alternateName"] = titles
+    return data
+
+
+def occupation_description(occupation) -> str:
+    """A meta description made from the facts, e.g. "Web Developers: median pay $90,930 a year (2024),
+    7.5 % projected growth 2024-34, typical entry: bachelor's degree."
+    """
+    parts = []
+    if occupation.median_wage is not None:
+        at_least = "at least " if occupation.median_wage_top_coded else ""
+        parts.append(f"median pay {at_least}${occupation.median_wage:,} a year ({occupation.wage_year})")
+    if occupation.employment_change_percent is not None:
+        parts.append(f"{occupation.employment_change_percent:+} % projected change {occupation.bls_release}")
+    if occupation.entry_education:
+        parts.append(f"typical entry: {occupation.get_entry_education_display().lower()}")
+    facts = ", ".join(parts) or "interests, related careers and technologies"
+    return f"{occupation.title}: {facts}. Interests, related careers, technologies and courses to learn them."
+
+
 def course_or_book(request, course) -> dict:
     """A Course, or a Book, with its provider (publisher for books) and its listed price.
 

@@ -1,6 +1,7 @@
 """/sitemap.xml (an index of one sitemap per section, each split into pages of 50,000 addresses) and /robots.txt.
 
-Only what learners can open is listed: published careers, courses and books, and topics with at least one
+Only what learners can open is listed: published careers, career profiles (every imported occupation without a
+published guide), interest pages, courses and books, and topics with at least one
 published item (the topic list shows the same ones). Items are read with only the columns a sitemap needs.
 """
 
@@ -11,14 +12,21 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from courses.models import Course, Topic
-from guides.models import Career
+from guides.models import Career, Interest, Occupation
 
 
 class PageSitemap(Sitemap):
     """The public pages that list or explain, rather than show one item."""
 
     def items(self):
-        return ["guides:home", "guides:career_list", "courses:list", "courses:topic_list", "courses:disclosure"]
+        return [
+            "guides:home",
+            "guides:career_list",
+            "guides:interest_list",
+            "courses:list",
+            "courses:topic_list",
+            "courses:disclosure",
+        ]
 
     def location(self, name):
         return reverse(name)
@@ -43,6 +51,22 @@ class CareerSitemap(Sitemap):
             career=Max("updated_at"), section=Max("sections__updated_at", filter=Q(sections__published=True))
         )
         return max(filter(None, latest.values()), default=None)
+
+
+class OccupationSitemap(Sitemap):
+    """Career profiles without a published guide (a guide is listed as the career, at its own address)."""
+
+    def items(self):
+        guides = Career.objects.published().filter(occupation__isnull=False).values("occupation_id")
+        return Occupation.objects.exclude(pk__in=guides).only("slug").order_by("pk")
+
+
+class InterestSitemap(Sitemap):
+    def items(self):
+        return [label.lower() for _, label in Interest.choices]
+
+    def location(self, slug):
+        return reverse("guides:interest_detail", kwargs={"code": slug})
 
 
 class CourseSitemap(Sitemap):
@@ -87,6 +111,8 @@ class TopicSitemap(Sitemap):
 SITEMAPS = {
     "pages": PageSitemap,
     "careers": CareerSitemap,
+    "occupations": OccupationSitemap,
+    "interests": InterestSitemap,
     "courses": CourseSitemap,
     "books": BookSitemap,
     "topics": TopicSitemap,

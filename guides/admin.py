@@ -8,7 +8,8 @@ from django.utils.html import format_html
 from careerguide.admin import HistoryAdmin
 from guides.forms import CareerAdminForm, GuideSectionAdminForm, GuideSectionOrderForm, PickForm, SectionPositionForm
 from guides.markdown import render_markdown, sanitizer_removals
-from guides.models import Career, GuideSection, GuideSectionPick
+from guides.models import Career, GuideSection, GuideSectionPick, Occupation, Technology
+from guides.services import start_guide
 
 # htmx for the Markdown preview button; the admin's base_site.html sets the same strict htmx-config as the site.
 HTMX = ["django_htmx/htmx-2.min.js"]
@@ -95,13 +96,14 @@ class CareerAdmin(HistoryAdmin):
         "intro",
         "intro_preview",
         "topics",
+        "occupation",
         "seo_title",
         "seo_description",
         "published",
         "add_section",
         "loaded_version",
     ]
-    autocomplete_fields = ["topics"]
+    autocomplete_fields = ["topics", "occupation"]
     readonly_fields = ["intro_preview", "add_section"]
 
     class Media:
@@ -225,3 +227,64 @@ class GuideSectionAdmin(HistoryAdmin):
 
     def view_on_site(self, section):
         return section.get_absolute_url() if section.published and section.career.published else preview_url(section)
+
+
+@admin.register(Occupation)
+class OccupationAdmin(admin.ModelAdmin):
+    """Imported by `manage.py import_occupations`: read here, changed by the next import, not by hand."""
+
+    list_display = ["title", "code", "job_zone", "median_wage", "employment_change_percent", "guide"]
+    list_filter = ["job_zone", "entry_education", "growth_band"]
+    search_fields = ["title", "code", "titles__title"]
+    list_select_related = ["career"]
+    actions = ["start_guide"]
+    readonly_fields = [field.name for field in Occupation._meta.fields]
+
+    @admin.display(description="Guide")
+    def guide(self, occupation):
+        career = getattr(occupation, "career", None)
+        if career is None:
+            return self.get_empty_value_display()
+        return format_html('<a href="{}">{}</a>', reverse("admin:guides_career_change", args=[career.pk]), career)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Start a guide for the selected occupation", permissions=["add_career"])
+    def start_guide(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, "Choose one occupation to start its guide.", level="warning")
+            return None
+        career, created = start_guide(occupation=queryset.get())
+        if not created:
+            self.message_user(request, "This occupation already has a guide: here it is.", level="warning")
+        return HttpResponseRedirect(reverse("admin:guides_career_change", args=[career.pk]))
+
+    def has_add_career_permission(self, request):
+        return request.user.has_perm("guides.add_career")
+
+
+@admin.register(Technology)
+class TechnologyAdmin(admin.ModelAdmin):
+    """Which catalog topic teaches each technology: profiles link there. Set once by an editor, kept."""
+
+    list_display = ["name", "commodity", "topic"]
+    list_filter = [("topic", admin.EmptyFieldListFilter), "topic"]
+    list_select_related = ["topic"]
+    search_fields = ["name", "commodity"]
+    autocomplete_fields = ["topic"]
+    fields = ["name", "commodity", "topic"]
+    readonly_fields = ["name", "commodity"]
+
+    def has_add_permission(self, request):
+        return False  # technologies come from import_occupations
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the next import would bring it back, without the editor's topic
+
+    def save_model(self, request, obj, form, change):
+        obj.topic_by_editor = True  # imports fill in blanks only: an editor's choice, even "none", stays
+        super().save_model(request, obj, form, change)

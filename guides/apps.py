@@ -10,10 +10,11 @@ class GuidesConfig(AppConfig):
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
         from careerguide.page_cache import pages_changed
-        from guides.models import Career, GuideSection, GuideSectionPick
+        from guides.models import Career, GuideSection, GuideSectionPick, Technology
 
         # Guide pages are cached for learners (careerguide/page_cache.py): any edit retires them at once.
-        for model in (Career, GuideSection, GuideSectionPick):
+        # Occupations change only through import_occupations, which retires pages once when it changed anything.
+        for model in (Career, GuideSection, GuideSectionPick, Technology):
             post_save.connect(pages_changed, sender=model, dispatch_uid=f"pages-changed-save-{model.__name__}")
             post_delete.connect(pages_changed, sender=model, dispatch_uid=f"pages-changed-del-{model.__name__}")
         for through in (GuideSection.topics.through, GuideSectionPick):

@@ -1,26 +1,25 @@
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from django import forms
 from simple_history.models import to_historic
 
 from careerguide.admin import autocomplete_label
+from courses.forms import LenientMultipleChoiceField
 from courses.models import Course
-from guides.models import Career, GuideSection, GuideSectionPick, LearningPlan, PlanItem, PlanSection
-
-
-class CareerSearchForm(forms.Form):
-    # Over-long input is cut, not refused: a learner who pastes a paragraph still gets an answer.
-    q = forms.CharField(required=False, max_length=200, strip=True, label="Search careers")
-
-    def __init__(self, data=None, **kwargs):
-        if data is not None and "q" in data:
-            data = data.copy()
-            data["q"] = data["q"][:200]
-        super().__init__(data, **kwargs)
-
-    @property
-    def query(self) -> str:
-        return self.cleaned_data["q"] if self.is_valid() else ""
+from guides.models import (
+    JOB_ZONES,
+    Career,
+    Education,
+    Growth,
+    GuideSection,
+    GuideSectionPick,
+    Interest,
+    LearningPlan,
+    PayBand,
+    PlanItem,
+    PlanSection,
+)
 
 
 class StaleCheckInput(forms.HiddenInput):
@@ -76,7 +75,7 @@ class StaleEditForm(forms.ModelForm):
 class CareerAdminForm(StaleEditForm):
     class Meta:
         model = Career
-        fields = ["name", "slug", "alternative_titles", "summary", "intro", "topics", "published"]
+        fields = ["name", "slug", "alternative_titles", "summary", "intro", "topics", "occupation", "published"]
         widgets = {
             "alternative_titles": forms.TextInput(attrs={"size": 90}),
             "summary": forms.TextInput(attrs={"size": 90}),
@@ -196,3 +195,105 @@ class MoveItemForm(forms.Form):
     def __init__(self, *args, plan, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["section"].queryset = PlanSection.objects.filter(plan=plan)
+
+
+EXPLORER_SORTS = [
+    ("relevance", "Best match"),
+    ("name", "Name A–Z"),  # noqa: RUF001
+    ("pay", "Highest pay"),
+    ("growth", "Fastest growth"),
+    ("openings", "Most openings"),
+]
+ZONES = [(str(zone), label) for zone, label in JOB_ZONES.items()]
+EXPLORER_FACETS_SHOWN = [
+    ("interest", "Interest", Interest.choices),
+    ("zone", "Preparation", ZONES),
+    ("education", "Typical entry education", Education.choices),
+    ("pay", "Median pay", PayBand.choices),
+    ("growth", "Projected growth", Growth.choices),
+    ("guide", "Written guide", [("1", "Has a written guide")]),
+]
+
+
+def explorer_sorts(filters: dict) -> list[tuple[str, str]]:
+    """The sort menu: "Best match" only for a search; without one the default order is by name."""
+    if filters["q"]:
+        return EXPLORER_SORTS
+    return [("relevance" if value == "name" else value, label) for value, label in EXPLORER_SORTS[1:]]
+
+
+class CareerExplorerForm(forms.Form):
+    """The explorer's query: free text, the facets and the sort, each value checked; bad ones are dropped."""
+
+    q = forms.CharField(required=False, strip=True, label="Search careers by job title")
+    interest = LenientMultipleChoiceField(required=False, choices=Interest.choices)
+    zone = LenientMultipleChoiceField(required=False, choices=ZONES)
+    education = LenientMultipleChoiceField(required=False, choices=Education.choices)
+    pay = LenientMultipleChoiceField(required=False, choices=PayBand.choices)
+    growth = LenientMultipleChoiceField(required=False, choices=Growth.choices)
+    guide = LenientMultipleChoiceField(required=False, choices=[("1", "Has a written guide")])
+    sort = forms.ChoiceField(required=False, choices=EXPLORER_SORTS, label="Sort by")
+
+    def __init__(self, data=None, **kwargs):
+        if data is not None:
+            data = data.copy()
+            # Cut, not refuse: a pasted paragraph or a stray NUL still gets an answer.
+            data["q"] = data.get("q", "").replace("\x00", " ")[:200]
+        super().__init__(data, **kwargs)
+
+    def filters(self) -> dict:
+        self.is_valid()
+        defaults = {name: [] for name, _, _ in EXPLORER_FACETS_SHOWN} | {"q": "", "sort": ""}
+        cleaned = {name: value for name, value in self.cleaned_data.items() if value not in (None, "")}
+        filters = defaults | cleaned
+        # Without a search, the default order (relevance) is by name; "name" says the same in the URL.
+        if not filters["sort"] or (filters["sort"] == "name" and not filters["q"]):
+            filters["sort"] = "relevance"
+        return filters
+
+    def canonical_pairs(self, filters: dict) -> list[tuple[str, str]]:
+        """The query that asks for exactly `filters` (no default sort), sorted as page_cache.query_pairs."""
+        pairs = [("q", filters["q"])] if filters["q"] else []
+        pairs += [(name, value) for name, _, _ in EXPLORER_FACETS_SHOWN for value in filters[name]]
+        pairs += [("sort", filters["sort"])] if filters["sort"] != "relevance" else []
+        return sorted(pairs)
+
+    def query_without(self, filters: dict, name: str | None = None, value: str | None = None) -> str:
+        pairs = self.canonical_pairs(filters)
+        if name is None:
+            pairs = [pair for pair in pairs if pair[0] in ("q", "sort")]
+        else:
+            pairs = [pair for pair in pairs if pair != (name, value)]
+        return f"?{urlencode(pairs)}" if pairs else "?"
+
+
+def explorer_facets(counts: dict, filters: dict) -> list[dict]:
+    """Each facet as the template lists it: every value with its count (the others applied), in scale order."""
+    facets = []
+    for name, legend, choices in EXPLORER_FACETS_SHOWN:
+        chosen = set(filters[name])
+        options = [
+            {"value": value, "label": label, "count": counts[name].get(value, 0), "checked": value in chosen}
+            for value, label in choices
+        ]
+        options = [option for option in options if option["count"] or option["checked"]]
+        if options:
+            facets.append({"name": name, "legend": legend, "options": options})
+    return facets
+
+
+class CompareForm(forms.Form):
+    a = forms.CharField(required=False, max_length=200, label="Career")
+    b = forms.CharField(required=False, max_length=200, label="Compare with")
+
+    def __init__(self, data=None, **kwargs):
+        if data is not None:
+            data = data.copy()
+            for name in ("a", "b"):
+                data[name] = data.get(name, "").replace("\x00", " ")[:200]
+        super().__init__(data, **kwargs)
+
+    def values(self) -> tuple[str, str]:
+        if not self.is_valid():
+            return "", ""
+        return self.cleaned_data["a"], self.cleaned_data["b"]

@@ -1,14 +1,30 @@
 import copy
 import hashlib
 import math
+import operator
+import re
 import secrets
+import unicodedata
 from collections import Counter
 from decimal import Decimal
+from functools import reduce
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import models
-from django.db.models import Prefetch, Q, prefetch_related_objects
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+    When,
+    prefetch_related_objects,
+)
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -17,7 +33,7 @@ from simple_history.models import HistoricalRecords
 
 from careerguide import cache_versions, page_cache
 from courses.catalog import best_in_topics
-from courses.models import Course, Offer, and_list, summarize
+from courses.models import Course, Offer, Topic, and_list, summarize
 from courses.text import VisibleNames
 from guides.markdown import render_markdown
 
@@ -84,6 +100,15 @@ class Career(VisibleNames, models.Model):
         max_length=160,
         blank=True,
         help_text="The snippet under the title in search results and shares. Blank: the summary.",
+    )
+    occupation = models.OneToOneField(
+        "Occupation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="career",
+        help_text="The O*NET occupation this guide is about: its profile (pay, outlook, interests, technologies) "
+        "shows with the guide, and its address leads here.",
     )
     published = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)
@@ -506,3 +531,448 @@ class PlanItem(models.Model):
     @property
     def offered(self) -> bool:
         return self.course is not None and self.course.published
+
+
+# --- Occupations (issue #16): O*NET and BLS facts, imported by `manage.py import_occupations` -----------------
+# Facts and figures only: O*NET's own sentences (descriptions, tasks) are never stored, shown or committed.
+
+
+class Interest(models.TextChoices):
+    """The six RIASEC interests, in O*NET's order (its element ids 1.B.1.a to 1.B.1.f)."""
+
+    REALISTIC = "R", "Realistic"
+    INVESTIGATIVE = "I", "Investigative"
+    ARTISTIC = "A", "Artistic"
+    SOCIAL = "S", "Social"
+    ENTERPRISING = "E", "Enterprising"
+    CONVENTIONAL = "C", "Conventional"
+
+
+INTEREST_FIELDS = {
+    "R": "realistic",
+    "I": "investigative",
+    "A": "artistic",
+    "S": "social",
+    "E": "enterprising",
+    "C": "conventional",
+}
+
+
+# What each interest means, in our words (O*NET's own descriptions are not ours to show).
+INTEREST_TEXT = {
+    "R": "Working with your hands, tools, machines, plants or animals: building, fixing, operating, growing.",
+    "I": "Working with ideas: researching, analysing, solving problems that take careful thought.",
+    "A": "Working with forms, designs and patterns: creating, writing, performing, expressing yourself.",
+    "S": "Working with people: helping, teaching, caring for them, serving them.",
+    "E": "Starting things and leading people: persuading, selling, deciding, taking risks for results.",
+    "C": "Working with data and procedures: organising, keeping records, following set ways of doing things.",
+}
+
+
+class Education(models.TextChoices):
+    """BLS "typical education needed for entry", lowest first; the labels are the table's own."""
+
+    NONE = "none", "No formal educational credential"
+    HIGH_SCHOOL = "high-school", "High school diploma or equivalent"
+    SOME_COLLEGE = "some-college", "Some college, no degree"
+    POSTSECONDARY = "postsecondary", "Postsecondary nondegree award"
+    ASSOCIATE = "associate", "Associate's degree"
+    BACHELOR = "bachelor", "Bachelor's degree"
+    MASTER = "master", "Master's degree"
+    DOCTORAL = "doctoral", "Doctoral or professional degree"
+
+
+class PayBand(models.TextChoices):
+    UNDER_40K = "under-40k", "Under $40,000"
+    FROM_40K = "40k-60k", "$40,000 to $59,999"
+    FROM_60K = "60k-80k", "$60,000 to $79,999"
+    FROM_80K = "80k-100k", "$80,000 to $99,999"
+    FROM_100K = "100k-plus", "$100,000 or more"
+
+
+class Growth(models.TextChoices):
+    """Projected change 2024-34, in the bands BLS's Occupational Outlook Handbook words it (all jobs: 3.1 %)."""
+
+    DECLINING = "declining", "Declining"
+    LITTLE = "little", "Little or no change"
+    SLOWER = "slower", "Slower than average"
+    AVERAGE = "average", "About as fast as average"
+    FASTER = "faster", "Faster than average"
+    MUCH_FASTER = "much-faster", "Much faster than average"
+
+
+JOB_ZONES = {
+    1: "Little or no preparation",
+    2: "Some preparation",
+    3: "Medium preparation",
+    4: "Considerable preparation",
+    5: "Extensive preparation",
+}
+
+
+def pay_band(wage: int | None) -> str:
+    if wage is None:
+        return ""
+    for band, upper in zip(PayBand.values, (40_000, 60_000, 80_000, 100_000, None), strict=True):
+        if upper is None or wage < upper:
+            return band
+    return ""
+
+
+def growth_band(percent) -> str:
+    if percent is None:
+        return ""
+    for band, upper in zip(Growth.values, (-1, 1, 3, 5, 8, None), strict=True):
+        if upper is None or percent < upper:
+            return band
+    return ""
+
+
+def search_words(text: str) -> list[str]:
+    """The squashed words of a search, at most eight."""
+    return [word for word in (squash(word) for word in text.split()[:8]) if word]
+
+
+def squash(text: str) -> str:
+    """Lower-case letters, digits, # and + only: "Back-End Engineer" and "backend engineer" look alike."""
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9#+]", "", text)
+
+
+EXPLORER_FACETS = ["interest", "zone", "education", "pay", "growth", "guide"]
+
+
+class OccupationQuerySet(models.QuerySet):
+    def search(self, text: str):
+        """Occupations with one title or alternate title holding every word of `text` (spaces and hyphens
+        ignored, so "backend" finds "Back End"), best first: its own title exactly, then an alternate title
+        exactly, then a title that starts with the text, then any; `search_rank` says which. Kept behind this one
+        method so another engine (tantivy, #15) can take over.
+
+        It reads one column per occupation, all its titles squashed and joined ("|web developers|back end
+        engineer|…"): 1,016 short documents are scanned far faster than 57,518 title rows (bench/careers.py).
+        """
+        words = search_words(text)
+        if not words:
+            return self
+        whole = "".join(words)
+        # Every word inside one title: a lookahead per word between two separators (PostgreSQL and Python re).
+        same_title = r"\|" + "".join(f"(?=[^|]*{re.escape(word)})" for word in words) + r"[^|]*\|"
+        matches = self
+        for word in words:  # a cheap substring test first; the pattern then checks they share a title
+            matches = matches.filter(search_document__contains=word)
+        return (
+            matches.filter(search_document__regex=same_title)
+            .annotate(
+                search_rank=Case(
+                    When(search_document__startswith=f"|{whole}|", then=Value(0)),
+                    When(search_document__contains=f"|{whole}|", then=Value(1)),
+                    When(search_document__contains=f"|{whole}", then=Value(2)),
+                    default=Value(3),
+                )
+            )
+            .order_by("search_rank", "title")
+        )
+
+    def matched_titles(self, text: str) -> dict[int, str]:
+        """{occupation id: the title `text` matched best} for these occupations (a page of search results)."""
+        words = search_words(text)
+        if not words:
+            return {}
+        whole = "".join(words)
+        best = {}
+        for occupation_id, title, squashed, primary in (
+            OccupationTitle.objects.filter(occupation__in=self.order_by().values("pk"))
+            .order_by()
+            .values_list("occupation_id", "title", "squashed", "is_primary")
+        ):
+            if all(word in squashed for word in words):
+                rank = (squashed != whole, not squashed.startswith(whole), not primary, title)
+                if occupation_id not in best or rank < best[occupation_id][0]:
+                    best[occupation_id] = (rank, title)
+        return {occupation_id: title for occupation_id, (_, title) in best.items()}
+
+    def with_guides(self):
+        """`guide_slug`: the published guide written about each occupation, if any (its address is the guide's)."""
+        guides = Career.objects.published().filter(occupation=OuterRef("pk"))
+        return self.annotate(guide_slug=Subquery(guides.values("slug")[:1]))
+
+    def filtered(self, filters: dict, *, skip: str = ""):
+        """The explorer's filters (AND across facets, OR within one), except the one named `skip`."""
+        queryset = self
+        for name in EXPLORER_FACETS:
+            if name != skip and filters.get(name):
+                queryset = queryset.filter(_facet_condition(name, filters[name]))
+        return queryset
+
+    def facet_counts(self, filters: dict) -> dict:
+        """{facet: {value: count}} with every *other* chosen filter applied, and "total" with all of them.
+
+        There are about a thousand occupations, so the facet columns of all matches are read in one query
+        and counted here, rather than one grouped query per facet.
+        """
+        guides = Career.objects.published().filter(occupation=OuterRef("pk"))
+        rows = self.order_by().annotate(has_guide=Exists(guides))
+        rows = rows.values_list("interest_code", "job_zone", "entry_education", "pay_band", "growth_band", "has_guide")
+        active = [name for name in EXPLORER_FACETS if filters.get(name)]
+        chosen = {name: {str(value) for value in filters[name]} for name in active}
+        counts = {name: Counter() for name in EXPLORER_FACETS}
+        total = 0
+        for interest_code, zone, education, pay, growth, has_guide in rows:
+            values = {
+                "interest": interest_code,  # a string of letters: each is a value
+                "zone": (str(zone),) if zone else (),
+                "education": (education,) if education else (),
+                "pay": (pay,) if pay else (),
+                "growth": (growth,) if growth else (),
+                "guide": ("1",) if has_guide else (),
+            }
+            failed = [name for name in active if not any(value in chosen[name] for value in values[name])]
+            if not failed:
+                total += 1
+                for name in EXPLORER_FACETS:
+                    counts[name].update(values[name])
+            elif len(failed) == 1:  # counted only in the facet it fails: ticking a value there would add it
+                counts[failed[0]].update(values[failed[0]])
+        return {**counts, "total": total}
+
+    def sorted_by(self, sort: str):
+        """`relevance` keeps search order (else name); `pay`, `growth` and `openings` put the highest first,
+        unknown figures last."""
+        if sort == "pay":
+            return self.order_by(F("median_wage").desc(nulls_last=True), "title")
+        if sort == "growth":
+            return self.order_by(F("employment_change_percent").desc(nulls_last=True), "title")
+        if sort == "openings":
+            return self.order_by(F("annual_openings").desc(nulls_last=True), "title")
+        if sort == "name" or not self.query.order_by:
+            return self.order_by("title")
+        return self
+
+    def interest_counts(self) -> dict[str, int]:
+        """{interest letter: how many occupations have it among their high-point codes}, in one query."""
+        return self.aggregate(**{code: Count("pk", filter=Q(interest_code__contains=code)) for code in INTEREST_FIELDS})
+
+    def best_for_interest(self, code: str):
+        """Occupations whose high-point codes include `code`, highest score for it first."""
+        field = INTEREST_FIELDS[code]
+        return self.filter(interest_code__contains=code).order_by(F(field).desc(nulls_last=True), "title")
+
+
+def _facet_condition(name: str, values) -> Q:
+    if name == "interest":
+        return reduce(operator.or_, [Q(interest_code__contains=value) for value in values])
+    if name == "zone":
+        return Q(job_zone__in=values)
+    if name == "education":
+        return Q(entry_education__in=values)
+    if name == "pay":
+        return Q(pay_band__in=values)
+    if name == "growth":
+        return Q(growth_band__in=values)
+    guides = Career.objects.published().filter(occupation=OuterRef("pk"))
+    return Q(Exists(guides))
+
+
+class Occupation(models.Model):
+    """One O*NET-SOC occupation with O*NET's facts and the BLS projections of its SOC code."""
+
+    code = models.CharField("O*NET-SOC code", max_length=10, unique=True, help_text="e.g. 15-1254.00")
+    title = models.CharField(max_length=150)
+    slug = models.SlugField(max_length=150, unique=True)
+    job_zone = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Preparation needed, 1 to 5.")
+    realistic = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
+    investigative = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
+    artistic = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
+    social = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
+    enterprising = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
+    conventional = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
+    search_document = models.TextField(
+        blank=True, editable=False, help_text="Every title squashed, between bars: what search() reads."
+    )
+    interest_code = models.CharField(
+        max_length=3, blank=True, help_text="O*NET's high-point codes, strongest first, e.g. CIR."
+    )
+    onet_release = models.CharField(max_length=20, blank=True, help_text="e.g. 30.1")
+    # BLS Employment Projections, from the row of the occupation's 6-digit SOC code (shared by detailed O*NET codes).
+    bls_code = models.CharField("BLS matrix code", max_length=7, blank=True)
+    median_wage = models.PositiveIntegerField("median annual wage (USD)", null=True, blank=True)
+    median_wage_top_coded = models.BooleanField(
+        default=False, help_text="BLS publishes only a floor (e.g. ≥ $239,200): the wage is at least this."
+    )
+    wage_year = models.PositiveSmallIntegerField(null=True, blank=True, help_text="The year of the median wage.")
+    employment_start = models.DecimalField(
+        "employment at the start (thousands)", max_digits=9, decimal_places=1, null=True, blank=True
+    )
+    employment_end = models.DecimalField(
+        "projected employment (thousands)", max_digits=9, decimal_places=1, null=True, blank=True
+    )
+    employment_change_percent = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
+    annual_openings = models.DecimalField(
+        "annual openings (thousands)", max_digits=8, decimal_places=1, null=True, blank=True
+    )
+    entry_education = models.CharField(max_length=20, choices=Education.choices, blank=True)
+    bls_release = models.CharField(max_length=20, blank=True, help_text="The projection years, e.g. 2024-34.")
+    # Derived from the figures at import, and indexed: the explorer filters and counts on them.
+    pay_band = models.CharField(max_length=10, choices=PayBand.choices, blank=True, db_index=True)
+    growth_band = models.CharField(max_length=12, choices=Growth.choices, blank=True, db_index=True)
+
+    objects = OccupationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+        indexes = [models.Index(fields=["job_zone"], name="occupation_job_zone")]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        """The guide's address when a published guide is written about it (needs `with_guides()`), else its own."""
+        slug = getattr(self, "guide_slug", None) or self.slug
+        return reverse("guides:career_detail", kwargs={"slug": slug})
+
+    @property
+    def soc_code(self) -> str:
+        return self.code.split(".")[0]
+
+    @property
+    def job_zone_label(self) -> str:
+        return JOB_ZONES.get(self.job_zone, "")
+
+    @property
+    def bls_start_year(self) -> str:
+        return self.bls_release[:4]
+
+    def interest_scores(self) -> list[dict]:
+        """The six interests with their score (1 to 7), as the chart and its table show them."""
+        return [
+            {"code": code, "name": label, "score": getattr(self, INTEREST_FIELDS[code])}
+            for code, label in Interest.choices
+        ]
+
+    def interest_names(self) -> list[str]:
+        return [Interest(code).label for code in self.interest_code]
+
+    def derive_bands(self) -> None:
+        self.pay_band = pay_band(self.median_wage)
+        self.growth_band = growth_band(self.employment_change_percent)
+
+
+class OccupationTitle(models.Model):
+    """An occupation's title or one of O*NET's alternate titles, with the form searches compare."""
+
+    occupation = models.ForeignKey(Occupation, on_delete=models.CASCADE, related_name="titles")
+    title = models.CharField(max_length=250)
+    squashed = models.CharField(max_length=250, db_index=True)
+    is_primary = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["occupation", "-is_primary", "title"]
+        constraints = [models.UniqueConstraint(fields=["occupation", "title"], name="occupation_title_unique")]
+
+    def __str__(self):
+        return self.title
+
+
+class RelatedOccupation(models.Model):
+    class Tier(models.TextChoices):
+        PRIMARY_SHORT = "Primary-Short", "Most related"
+        PRIMARY_LONG = "Primary-Long", "Closely related"
+        SUPPLEMENTAL = "Supplemental", "Also related"
+
+    occupation = models.ForeignKey(Occupation, on_delete=models.CASCADE, related_name="related_links")
+    related = models.ForeignKey(Occupation, on_delete=models.CASCADE, related_name="+")
+    tier = models.CharField(max_length=20, choices=Tier.choices)
+    position = models.PositiveSmallIntegerField(help_text="O*NET's index: 1 is the most related.")
+
+    class Meta:
+        ordering = ["occupation", "position"]
+        constraints = [models.UniqueConstraint(fields=["occupation", "related"], name="related_occupation_unique")]
+
+    def __str__(self):
+        return f"{self.occupation} → {self.related}"
+
+
+class TechnologyQuerySet(models.QuerySet):
+    def map_to_topics(self) -> int:
+        """Give every technology without a topic the catalog topic its name is (by topic name or synonym, less a
+        vendor and a generic ending: "Oracle Java", "Microsoft Azure software", "Rust programming language");
+        an editor's choice is never replaced. Returns how many were mapped.
+
+        Whole names only: "Testing" inside "Avionics system testing software" is not a course on testing.
+        """
+        # Names and synonyms, not slugs: C#'s slug is "c", which is another language.
+        terms = {}
+        for topic in Topic.objects.all():
+            for term in [topic.name, *topic.synonym_list()]:
+                terms.setdefault(term.lower(), topic)
+        mapped = []
+        for technology in self.filter(topic__isnull=True, topic_by_editor=False):
+            for candidate in _name_forms(technology.name):
+                if candidate in terms:
+                    technology.topic = terms[candidate]
+                    mapped.append(technology)
+                    break
+        self.model.objects.bulk_update(mapped, ["topic"], batch_size=500)
+        return len(mapped)
+
+
+TECHNOLOGY_VENDORS = ("microsoft ", "oracle ", "sun microsystems ", "apache ", "google ", "ibm ", "the ")
+TECHNOLOGY_ENDINGS = (" software", " programming language", " framework", " language")
+
+
+def _name_forms(name: str) -> list[str]:
+    """A technology's name as a topic might name it: as it is, without a generic ending, without a vendor."""
+    name = " ".join(name.lower().split())
+    forms = [name]
+    for ending in TECHNOLOGY_ENDINGS:
+        if name.endswith(ending):
+            forms.append(name.removesuffix(ending))
+    for form in list(forms):
+        for vendor in TECHNOLOGY_VENDORS:
+            if form.startswith(vendor):
+                forms.append(form.removeprefix(vendor))
+    return [form for form in forms if form]
+
+
+class Technology(models.Model):
+    """A technology named in O*NET's Technology Skills (software examples), mapped to a catalog topic."""
+
+    name = models.CharField(max_length=200, unique=True)
+    commodity = models.CharField(max_length=200, blank=True, help_text="O*NET's commodity title, its kind.")
+    topic = models.ForeignKey(
+        "courses.Topic",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="technologies",
+        help_text="The catalog topic that teaches it: profiles link it to the topic page and its courses. "
+        "Filled in from topic names and synonyms; once an editor sets it (or clears it), imports leave it alone.",
+    )
+    topic_by_editor = models.BooleanField(default=False, editable=False)
+
+    objects = TechnologyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "technologies"
+
+    def __str__(self):
+        return self.name
+
+
+class OccupationTechnology(models.Model):
+    occupation = models.ForeignKey(Occupation, on_delete=models.CASCADE, related_name="technology_links")
+    technology = models.ForeignKey(Technology, on_delete=models.CASCADE, related_name="occupation_links")
+    hot = models.BooleanField("Hot Technology", default=False)
+    in_demand = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-in_demand", "-hot", "technology__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["occupation", "technology"], name="occupation_technology_unique")
+        ]
+        verbose_name_plural = "occupation technologies"
+
+    def __str__(self):
+        return f"{self.occupation}: {self.technology}"

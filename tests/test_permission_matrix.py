@@ -12,6 +12,7 @@ from django.test import Client
 from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
 
+from guides.models import Occupation, Technology
 from tests.factories import (
     CareerFactory,
     ClickFactory,
@@ -40,6 +41,8 @@ RIGHTS = {
     "auth.user":            ("",    "",              "vacd"),
     "guides.career":        ("vac", "",              "vacd"),
     "guides.guidesection":  ("vac", "",              "vacd"),
+    "guides.occupation":    ("v",   "",              "v"),
+    "guides.technology":    ("vc",  "",              "vc"),
     "courses.provider":     ("vac", "v",             "vacd"),
     "courses.topic":        ("vac", "v",             "vacd"),
     "courses.course":       ("vac", "v",             "vacd"),
@@ -78,6 +81,8 @@ MAKE = {
     "auth.user": UserFactory,
     "guides.career": CareerFactory,
     "guides.guidesection": GuideSectionFactory,
+    "guides.occupation": lambda: Occupation.objects.create(code="15-1254.00", title="Web Developers", slug="web-dev"),
+    "guides.technology": lambda: Technology.objects.create(name="PostgreSQL"),
     "courses.provider": ProviderFactory,
     "courses.topic": TopicFactory,
     "courses.course": CourseFactory,

@@ -468,7 +468,8 @@ def test_sitemap_index_has_a_file_per_section(client, site):
 
     locations = [sitemap.find("sm:loc", SITEMAP_NS).text for sitemap in index.findall("sm:sitemap", SITEMAP_NS)]
     assert locations == [
-        f"http://testserver/sitemap-{section}.xml" for section in ("pages", "careers", "courses", "books", "topics")
+        f"http://testserver/sitemap-{section}.xml"
+        for section in ("pages", "careers", "occupations", "interests", "courses", "books", "topics")
     ]
 
 
@@ -480,7 +481,7 @@ def test_a_large_section_is_split_into_pages(client, monkeypatch):
 
     assert "http://testserver/sitemap-courses.xml?p=3" in index
     assert "sitemap-courses.xml?p=4" not in index
-    assert len(sitemap_locations(client)) == 5 + 5  # five courses, five pages
+    assert len(sitemap_locations(client)) == 5 + 6 + 6  # five courses, six pages, six interests
 
 
 def test_a_guide_lastmod_follows_its_newest_published_section(client, career):
@@ -499,8 +500,25 @@ def test_sitemap_queries_do_not_grow_with_items(client, django_assert_max_num_qu
 
     with django_assert_max_num_queries(2):  # count, page
         client.get(reverse("sitemap_section", kwargs={"section": "courses"}))
-    with django_assert_max_num_queries(8):  # for each of four sections, its newest item and its size
+    with django_assert_max_num_queries(9):  # four sections: newest item and size; career profiles: size
         client.get(reverse("sitemap"))
+
+
+def test_sitemap_lists_career_profiles_once_and_guides_at_their_own_address(client, site):
+    from guides.models import Occupation
+
+    web = Occupation.objects.create(code="15-1254.00", title="Web Developers", slug="web-developers")
+    nurses = Occupation.objects.create(code="29-1141.00", title="Registered Nurses", slug="registered-nurses")
+    site["career"].occupation = web
+    site["career"].save()
+
+    locations = sitemap_locations(client)
+
+    assert "http://testserver/careers/registered-nurses/" in locations
+    assert f"http://testserver{site['career'].get_absolute_url()}" in locations
+    assert "http://testserver/careers/web-developers/" not in locations  # it redirects to the guide
+    assert "http://testserver/careers/interests/social/" in locations
+    assert nurses.pk
 
 
 def test_robots_txt_keeps_crawlers_out_of_redirects_admin_and_partner_pages(client, db):

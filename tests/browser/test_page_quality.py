@@ -60,6 +60,12 @@ def page_types(demo_site):
         "home": "/",
         "careers": "/careers/",
         "guide": "/careers/back-end-engineer/",
+        "career explorer search": "/careers/?q=engineer&zone=4&sort=pay",
+        "career profile": "/careers/information-security-analysts/",
+        "career compare": "/careers/compare/?a=back-end-engineer&b=software-developers",
+        "career compare empty": "/careers/compare/",
+        "interests": "/careers/interests/",
+        "interest": "/careers/interests/artistic/",
         "catalog": "/courses/?q=python",
         "catalog page 2": "/courses/?page=2",  # pagination links, both ways
         "empty results": "/courses/?q=zzzzqqq",

@@ -12,7 +12,7 @@ import guides.models
 class Migration(migrations.Migration):
     dependencies = [
         ("courses", "0008_course_title_reader_order_index"),
-        ("guides", "0008_section_draft_revisions"),
+        ("guides", "0011_editors_read_occupations"),
     ]
 
     operations = [

@@ -1,0 +1,285 @@
+import json
+import re
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from pytest_django.asserts import assertContains, assertNotContains
+
+from guides.models import Career, Occupation, Technology, squash
+from tests.db import HEAVY_BLOCK
+from tests.factories import CareerFactory, CourseFactory, TopicFactory
+from tests.guides.occupation_files import write_files
+
+pytestmark = pytest.mark.django_db
+EXPLORER = "/careers/"
+
+
+@pytest.fixture
+def occupations(tmp_path):
+    """Web Developers (CI, zone 3), Computer Systems Engineers/Architects (ICR, zone 4), Registered Nurses (SIR, 3)."""
+    onet, bls = write_files(tmp_path)
+    call_command("import_occupations", onet=onet, bls=bls, stdout=StringIO(), stderr=StringIO())
+    return {occupation.code: occupation for occupation in Occupation.objects.all()}
+
+
+def titles(response) -> list[str]:
+    return re.findall(r'<h3 class="career-row__title"><a href="[^"]+">([^<]+)</a>', response.content.decode())
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("backend engineer", "Web Developers"),
+        ("Back-End Engineer", "Web Developers"),
+        ("site reliability", "Computer Systems Engineers/Architects"),
+        ("SRE", "Computer Systems Engineers/Architects"),
+        ("staff nurse", "Registered Nurses"),
+    ],
+)
+def test_search_by_alternate_title_finds_the_right_career(client, occupations, query, expected):
+    assert titles(client.get(EXPLORER, {"q": query})) == [expected]
+
+
+def test_search_shows_the_title_it_matched(client, occupations):
+    assertContains(client.get(EXPLORER, {"q": "backend engineer"}), "Also called Back End Engineer")
+
+
+def test_an_exact_title_comes_before_a_partial_match(client, occupations):
+    assert titles(client.get(EXPLORER, {"q": "engineer"}))[0] == "Computer Systems Engineers/Architects"
+    assert titles(client.get(EXPLORER, {"q": "web developers"})) == ["Web Developers"]
+
+
+def test_search_ranks_own_title_then_exact_alternate_then_starts_with_then_any(db):
+    def occupation(code, title, *titles):
+        document = "|" + "|".join(squash(t) for t in (title, *titles)) + "|"
+        return Occupation.objects.create(code=code, title=title, slug=code, search_document=document)
+
+    occupation("11-0001.00", "Aardvark Keepers", "Keeper of Staff Nurses")  # contains the words
+    occupation("11-0002.00", "Bison Wardens", "Staff Nurse Assistant")  # an alternate title starts with them
+    occupation("11-0003.00", "Cheetah Carers", "Staff Nurse")  # an alternate title is exactly them
+    occupation("11-0004.00", "Staff Nurses")  # its own title
+
+    found = [o.title for o in Occupation.objects.search("staff nurses")]
+    assert found == ["Staff Nurses", "Aardvark Keepers"]  # "nurses": only these hold the plural
+    found = [o.title for o in Occupation.objects.search("Staff-Nurse")]
+    # Exact alternate title, then titles that start with the words (by name), then any that holds them.
+    assert found == ["Cheetah Carers", "Bison Wardens", "Staff Nurses", "Aardvark Keepers"]
+
+
+def test_a_search_that_matches_nothing_says_so(client, occupations):
+    response = client.get(EXPLORER, {"q": "astronaut"})
+    assertContains(response, "No career matches “astronaut”")
+    assert titles(response) == []
+
+
+def test_facet_counts_apply_every_other_chosen_filter(occupations):
+    counts = Occupation.objects.facet_counts({"interest": ["I"], "zone": ["3"]})
+
+    assert counts["total"] == 2  # Web Developers and Registered Nurses
+    assert (counts["zone"]["3"], counts["zone"]["4"]) == (2, 1)  # with interest I only
+    assert (counts["interest"]["I"], counts["interest"]["C"], counts["interest"]["S"]) == (2, 1, 1)  # zone 3 only
+
+
+def test_combined_filters_list_matching_careers_with_live_counts(client, occupations):
+    response = client.get(EXPLORER, {"interest": "I", "zone": "3"})
+
+    assert titles(response) == ["Registered Nurses", "Web Developers"]
+    assertContains(response, 'value="4"><span>Considerable preparation <small>(1)</small>')
+    assertContains(response, 'value="3" checked><span>Medium preparation <small>(2)</small>')
+
+
+def test_filters_and_search_combine(client, occupations):
+    assert titles(client.get(EXPLORER, {"q": "engineer", "zone": "3"})) == ["Web Developers"]
+
+
+def test_sort_by_pay_puts_the_highest_first(client, occupations):
+    assert titles(client.get(EXPLORER, {"sort": "pay"})) == [
+        "Computer Systems Engineers/Architects",
+        "Registered Nurses",
+        "Web Developers",
+    ]
+
+
+def test_has_a_written_guide_filter(client, occupations):
+    CareerFactory(name="Back End Engineer", occupation=occupations["15-1254.00"])
+
+    response = client.get(EXPLORER, {"guide": "1"})
+
+    assert titles(response) == ["Web Developers"]
+    assertContains(response, '<a href="/careers/career-', count=2)  # the row and the written-guides card
+
+
+def test_htmx_gets_only_the_results_fragment(client, occupations):
+    page = client.get(EXPLORER, {"zone": "4"})
+    fragment = client.get(EXPLORER, {"zone": "4"}, headers={"HX-Request": "true"})
+
+    assertContains(page, "<html")
+    assertNotContains(fragment, "<html")
+    assert titles(fragment) == ["Computer Systems Engineers/Architects"]
+    assert fragment["Vary"].count("HX-Request") == 1
+
+
+@pytest.mark.parametrize(
+    "query", [{"q": "x\x00y"}, {"q": "z" * 10_000}, {"zone": "9"}, {"sort": "evil"}, {"page": "-1"}]
+)
+def test_odd_explorer_queries_get_a_page(client, occupations, query):
+    assert client.get(EXPLORER, query).status_code == 200
+
+
+def test_explorer_queries_do_not_grow_with_careers(client, tmp_path, occupations, django_assert_max_num_queries):
+    for number in range(40):
+        Occupation.objects.create(code=f"11-{number:04d}.00", title=f"Extra {number}", slug=f"extra-{number}")
+    CareerFactory(occupation=occupations["15-1254.00"])
+    with django_assert_max_num_queries(3):  # counts, page, written guides
+        client.get(EXPLORER, {"interest": "I", "sort": "pay"})
+    with django_assert_max_num_queries(4):  # and the titles each result matched
+        client.get(EXPLORER, {"q": "engineer"})
+
+
+def test_a_career_without_a_guide_has_a_profile_page(client, occupations):
+    response = client.get("/careers/registered-nurses/")
+
+    assertContains(response, "<h1>Registered Nurses</h1>")
+    assertContains(response, "$93,600")
+    assertContains(response, "+5.8 %")
+    assertContains(response, "Bachelor&#x27;s degree")
+    assertContains(response, "Epic Systems")
+    assertContains(response, 'role="img"')  # the interest chart, with its table for screen readers
+    assertContains(response, '<th scope="row">Social</th><td>6.50</td>')
+    assertContains(response, "O*NET 30.1 Database")  # attribution in the footer
+    assertNotContains(response, "Nor this.")  # O*NET's description
+
+
+def test_a_profile_is_marked_up_as_an_occupation(client, occupations):
+    html = client.get("/careers/web-developers/").content.decode()
+    data = [json.loads(block) for block in re.findall(r'<script type="application/ld\+json">(.*?)</script>', html)]
+    occupation = next(item for item in data if item.get("@type") == "Occupation")
+
+    assert occupation["occupationalCategory"] == "15-1254.00"
+    assert occupation["estimatedSalary"]["median"] == 90930
+    assert occupation["estimatedSalary"]["currency"] == "USD"
+
+
+def test_an_occupation_with_a_guide_leads_to_the_guide(client, occupations):
+    career = CareerFactory(slug="back-end-engineer", occupation=occupations["15-1254.00"])
+
+    response = client.get("/careers/web-developers/")
+
+    assert response.status_code == 301
+    assert response["Location"] == career.get_absolute_url()
+
+
+def test_a_guide_tied_to_an_occupation_shows_its_figures(client, occupations):
+    CareerFactory(slug="back-end-engineer", name="Back End Engineer", occupation=occupations["15-1254.00"])
+
+    response = client.get("/careers/back-end-engineer/")
+
+    assertContains(response, "Web Developers in figures")
+    assertContains(response, "Median pay $90,930 · +7.5 % jobs, 2024\u201334")
+    assertContains(response, "$90,930")
+    assertContains(response, "Compare with…")
+
+
+def test_a_guide_without_an_occupation_shows_no_figures_or_attribution(client, occupations):
+    CareerFactory(slug="back-end-engineer", name="Back End Engineer")
+
+    response = client.get("/careers/back-end-engineer/")
+
+    assertContains(response, "Back End Engineer")  # positive control
+    assertNotContains(response, "O*NET 30.1 Database")
+
+
+def test_profile_queries_do_not_grow_with_technologies(client, occupations, django_assert_max_num_queries):
+    # career by slug, occupation by slug, related, technologies, the catalog ranking (then cached), its items
+    for name in ("Python", "Kubernetes"):
+        CourseFactory(topics=[TopicFactory(name=name)])
+    Technology.objects.map_to_topics()
+    slug = Occupation.objects.get(code="15-1299.08").slug
+    with django_assert_max_num_queries(6 + HEAVY_BLOCK):
+        response = client.get(f"/careers/{slug}/")
+    assertContains(response, "Courses and books for these tools")
+
+
+def test_compare_two_careers_without_guides_lists_the_gap_and_catalog_items(client, occupations):
+    kubernetes = TopicFactory(name="Kubernetes")
+    python = TopicFactory(name="Python")
+    CourseFactory(title="Kubernetes in Action", topics=[kubernetes], price=0, duration_hours=12)
+    CourseFactory(title="Python Basics", topics=[python], price=0, duration_hours=5)
+    Technology.objects.map_to_topics()
+
+    response = client.get(
+        reverse("guides:career_compare"),
+        {"a": "web-developers", "b": Occupation.objects.get(code="15-1299.08").slug},
+    )
+
+    html = response.content.decode()
+    gap = html[html.index('id="gap-title"') : html.index('id="learn-title"')]
+    assert "Kubernetes" in gap
+    assert "Python" not in gap  # both use it
+    assertContains(response, "Kubernetes in Action")
+    assertNotContains(response, "Python Basics")
+    assertContains(response, "1 item · about 12 hours · free")
+
+
+def test_compare_finds_careers_by_job_title(client, occupations):
+    response = client.get(reverse("guides:career_compare"), {"a": "staff nurse", "b": "backend engineer"})
+
+    assertContains(response, 'Registered Nurses <span class="muted">and</span> Web Developers')
+
+
+def test_compare_with_an_unknown_career_says_so(client, occupations):
+    response = client.get(reverse("guides:career_compare"), {"a": "web-developers", "b": "astronaut\x00"})
+
+    assert response.status_code == 200
+    assertContains(response, "No career matches “astronaut”")
+
+
+def test_interest_page_lists_careers_best_match_first(client, occupations):
+    response = client.get(reverse("guides:interest_detail", kwargs={"code": "investigative"}))
+
+    html = response.content.decode()
+    order = [
+        html.index(title) for title in ("Computer Systems Engineers/Architects", "Web Developers", "Registered Nurses")
+    ]
+    assert order == sorted(order)  # 6.10, 5.06, 4.90
+
+
+def test_interest_index_lists_the_six_interests_with_counts(client, occupations):
+    response = client.get(reverse("guides:interest_list"))
+
+    for name in ("Realistic", "Investigative", "Artistic", "Social", "Enterprising", "Conventional"):
+        assertContains(response, f">{name}</a>")
+    assertContains(response, "3 careers")  # investigative: all three
+
+
+def test_unknown_interest_is_not_found(client, occupations):
+    assert client.get("/careers/interests/astrology/").status_code == 404
+
+
+def test_load_demo_ties_the_back_end_engineer_guide_to_web_developers(db):
+    call_command("load_demo", stdout=StringIO())
+
+    assert Career.objects.get(slug="back-end-engineer").occupation.code == "15-1254.00"
+    assert Occupation.objects.count() == 1016
+
+
+def test_a_career_and_a_related_one_compared_by_address_is_a_page_for_search_engines(client, occupations):
+    response = client.get(
+        reverse("guides:career_compare"), {"a": "web-developers", "b": occupations["15-1299.08"].slug}
+    )
+
+    assertContains(response, '<link rel="canonical" href="http://testserver/careers/compare/?a=web-developers&amp;b=')
+    assertNotContains(response, "noindex")
+    assert "X-Robots-Tag" not in response
+
+
+def test_other_comparisons_are_kept_out_of_the_index(client, occupations):
+    unrelated = client.get(reverse("guides:career_compare"), {"a": "web-developers", "b": "registered-nurses"})
+    by_title = client.get(reverse("guides:career_compare"), {"a": "web developers", "b": "sre"})
+
+    for response in (unrelated, by_title):
+        assertContains(response, "Technologies they share")  # positive control: a comparison is shown
+        assertContains(response, '<meta name="robots" content="noindex, follow">')
+        assert response["X-Robots-Tag"] == "noindex, follow"
