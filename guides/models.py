@@ -693,9 +693,10 @@ class OccupationQuerySet(models.QuerySet):
         return {occupation_id: title for occupation_id, (_, title) in best.items()}
 
     def with_guides(self):
-        """`guide_slug`: the published guide written about each occupation, if any (its address is the guide's)."""
+        """`guide_slug` and `guide_name`: the published guide written about each occupation, if any (its address
+        is the guide's, and a learner who chose "Back End Engineer" reads that name, not O*NET's title)."""
         guides = Career.objects.published().filter(occupation=OuterRef("pk"))
-        return self.annotate(guide_slug=Subquery(guides.values("slug")[:1]))
+        return self.annotate(guide_slug=Subquery(guides.values("slug")[:1]), guide_name=Subquery(guides.values("name")[:1]))
 
     def filtered(self, filters: dict, *, skip: str = ""):
         """The explorer's filters (AND across facets, OR within one), except the one named `skip`."""
@@ -830,6 +831,11 @@ class Occupation(models.Model):
         """The guide's address when a published guide is written about it (needs `with_guides()`), else its own."""
         slug = getattr(self, "guide_slug", None) or self.slug
         return reverse("guides:career_detail", kwargs={"slug": slug})
+
+    @property
+    def display_title(self) -> str:
+        """The written guide's name when there is one (needs `with_guides()`), else O*NET's title."""
+        return getattr(self, "guide_name", None) or self.title
 
     @property
     def soc_code(self) -> str:

@@ -229,6 +229,16 @@ def test_compare_finds_careers_by_job_title(client, occupations):
     assertContains(response, 'Registered Nurses <span class="muted">and</span> Web Developers')
 
 
+def test_compare_names_a_written_guide_by_its_own_name(client, occupations):
+    """A learner who compares "back-end-engineer" reads "Back End Engineer", not O*NET's "Web Developers"."""
+    CareerFactory(slug="back-end-engineer", name="Back End Engineer", occupation=occupations["15-1254.00"])
+
+    response = client.get(reverse("guides:career_compare"), {"a": "back-end-engineer", "b": "staff nurse"})
+
+    assertContains(response, 'Back End Engineer <span class="muted">and</span> Registered Nurses')
+    assertContains(response, "Tools of Registered Nurses not in Back End Engineer")
+
+
 def test_compare_with_an_unknown_career_says_so(client, occupations):
     response = client.get(reverse("guides:career_compare"), {"a": "web-developers", "b": "astronaut\x00"})
 
