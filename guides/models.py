@@ -696,7 +696,9 @@ class OccupationQuerySet(models.QuerySet):
         """`guide_slug` and `guide_name`: the published guide written about each occupation, if any (its address
         is the guide's, and a learner who chose "Back End Engineer" reads that name, not O*NET's title)."""
         guides = Career.objects.published().filter(occupation=OuterRef("pk"))
-        return self.annotate(guide_slug=Subquery(guides.values("slug")[:1]), guide_name=Subquery(guides.values("name")[:1]))
+        return self.annotate(
+            guide_slug=Subquery(guides.values("slug")[:1]), guide_name=Subquery(guides.values("name")[:1])
+        )
 
     def filtered(self, filters: dict, *, skip: str = ""):
         """The explorer's filters (AND across facets, OR within one), except the one named `skip`."""
