@@ -4,7 +4,8 @@
  * Any <input data-suggest-url> gets it. Without JavaScript the box stays a plain search form, so every ARIA
  * attribute is added here. Keys: Down/Up move through the options (the focus stays in the box, the option is
  * its aria-activedescendant), Enter opens the chosen option (or searches when none is chosen), Escape closes
- * the list (a second Escape clears the box, as a search box does), Tab leaves. A status line says how many
+ * the list (a second Escape clears the box, as a search box does), Tab leaves. On the catalog the list closes
+ * when the new results arrive, and Down opens it again. A status line says how many
  * suggestions there are, for screen readers.
  */
 "use strict";
@@ -126,6 +127,11 @@
       }
     });
     input.addEventListener("blur", close);
+    // On the catalog, typing also brings new results (htmx swaps them in under the box). Once they arrive, the
+    // list steps aside so the results and their count are in sight; Down opens it again. Not while choosing.
+    document.addEventListener("htmx:afterSwap", (event) => {
+      if (input.isConnected && active < 0 && input.form && input.form.contains(event.target)) close();
+    });
     // mousedown, not click: a click would blur the box first, closing the list before the click lands.
     listbox.addEventListener("mousedown", (event) => {
       const option = event.target.closest("[role=option]");
@@ -135,5 +141,9 @@
     });
   }
 
-  document.querySelectorAll("input[data-suggest-url]").forEach(setUp);
+  // A box htmx brought back (Back and Forward restore the whole page from the server) is set up again.
+  const setUpAll = () => document.querySelectorAll("input[data-suggest-url]:not([role=combobox])").forEach(setUp);
+  document.addEventListener("htmx:historyRestore", setUpAll);
+  document.addEventListener("htmx:load", setUpAll);
+  setUpAll();
 })();

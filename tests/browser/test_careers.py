@@ -70,7 +70,11 @@ def test_a_reader_compares_the_guide_with_another_career_and_sees_what_to_learn(
     expect(page).to_have_url(re.compile(r"/careers/compare/\?a=back-end-engineer&b=information"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Back End Engineer and Information Security Analysts")
     expect(page.get_by_role("table")).to_contain_text("$124,910")
-    expect(page.get_by_role("heading", name=re.compile(r"^What Information Security Analysts use"))).to_be_visible()
+    expect(
+        page.get_by_role(
+            "heading", name=re.compile(r"^Tools of Information Security Analysts not in Back End Engineer")
+        )
+    ).to_be_visible()
     screenshot(page, "careers-compare-phone")
 
 

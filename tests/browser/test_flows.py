@@ -128,7 +128,7 @@ def test_a_phone_reader_jumps_to_the_contents_and_back_from_the_end_of_a_section
 @pytest.mark.parametrize("path", ["/", "/courses/"])
 def test_on_a_phone_the_search_box_shows_its_examples_whole(page, demo_site, path):
     page.goto(demo_site.url + path)
-    search_box = page.get_by_role("searchbox", name="Search courses and books")
+    search_box = page.get_by_role("combobox", name="Search courses and books")
     hint = page.get_by_text("For example: golang, postgres, system design", exact=True)
 
     expect(hint).to_be_in_viewport(ratio=1)
@@ -155,7 +155,7 @@ def catalog_state(page):
     return {
         "url": page.url,
         "status": page.locator("#result-status").text_content().strip(),
-        "query": page.get_by_role("searchbox", name="Search courses and books").input_value(),
+        "query": page.get_by_role("combobox", name="Search courses and books").input_value(),
         "book": book_facet(page).is_checked(),
         "sort": page.get_by_label("Sort by").input_value(),
         "first_result": result_titles(page)[0],
@@ -167,7 +167,7 @@ def expect_catalog_state(page, state):
     expect(page).to_have_url(state["url"])
     expect(page.locator("#result-status")).to_have_text(state["status"])
     expect(page.locator("ol.results h3").first).to_have_text(state["first_result"])
-    expect(page.get_by_role("searchbox", name="Search courses and books")).to_have_value(state["query"])
+    expect(page.get_by_role("combobox", name="Search courses and books")).to_have_value(state["query"])
     expect(book_facet(page)).to_be_checked(checked=state["book"])
     expect(page.get_by_label("Sort by")).to_have_value(state["sort"])
 
@@ -193,7 +193,7 @@ def test_catalog_search_with_javascript_swaps_only_the_results_and_back_and_forw
     status = page.locator("#result-status")
     states = [catalog_state(page)]
 
-    page.get_by_role("searchbox", name="Search courses and books").fill("design")
+    page.get_by_role("combobox", name="Search courses and books").fill("design")
     expect(page).to_have_url(re.compile(r"\?q=design&"))
     expect(status).to_have_text(re.compile(r"^\d+ results for “design”, page 1 of \d+"))
     states.append(catalog_state(page))
@@ -278,7 +278,7 @@ def test_the_phone_catalog_keeps_results_in_sight_and_shows_filters_as_removable
     expect(book_facet(page)).to_be_hidden()
     expect(page.locator("ol.results h3").first).to_be_in_viewport()
 
-    page.get_by_role("searchbox", name="Search courses and books").press_sequentially("python", delay=40)
+    page.get_by_role("combobox", name="Search courses and books").press_sequentially("python", delay=40)
     expect(page.locator("#result-status")).to_have_text(re.compile(r"^\d+ results? for “python”"))
     expect(count).to_have_text(re.compile(r"for “python”"))
     expect(count).to_be_in_viewport()  # the count and the first results, under the search box
@@ -305,7 +305,7 @@ def test_the_phone_catalog_keeps_results_in_sight_and_shows_filters_as_removable
     expect(chips).to_have_count(1)
     expect(chips.first).to_have_accessible_name("Remove filter Level: Beginner")
     expect(book_facet(page)).not_to_be_checked()
-    expect(page.get_by_role("searchbox", name="Search courses and books")).to_have_value("python")
+    expect(page.get_by_role("combobox", name="Search courses and books")).to_have_value("python")
 
     book_facet(page).check()
     expect(chips).to_have_count(2)
@@ -612,3 +612,19 @@ def test_enter_with_no_suggestion_chosen_searches_as_before_and_a_second_escape_
     page.keyboard.press("Enter")
     page.wait_for_url("**/courses/?q=python")
     expect(page.locator("#result-status")).to_contain_text("python")
+
+
+def test_on_the_catalog_the_suggestions_step_aside_when_the_new_results_arrive(page, demo_site):
+    """Typing in the catalog also updates its results: once they arrive, the list no longer covers them."""
+    page.goto(demo_site.url + "/courses/")
+    box = open_suggestions(page, "postg")
+    listbox = page.get_by_role("listbox", name="Suggestions")
+
+    expect(page.locator("#result-status")).to_contain_text("postg")
+    expect(listbox).to_be_hidden()
+    expect(box).to_have_attribute("aria-expanded", "false")
+    expect(page.locator(".results-count")).to_be_in_viewport()
+
+    page.keyboard.press("ArrowDown")  # the suggestions are still there for the keyboard
+    expect(listbox).to_be_visible()
+    expect(box).to_have_attribute("aria-activedescendant", listbox.get_by_role("option").first.get_attribute("id"))

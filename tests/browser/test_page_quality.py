@@ -169,6 +169,22 @@ def checked_message(message: dict, names: dict[str, str]) -> str:
     return f"{where}, line {message.get('lastLine', '?')}: {message['message']} [{extract}]"
 
 
+def check_with_vnu(command: list[str], documents: dict[str, str], tmp_path) -> tuple[list[str], list[str]]:
+    """The Nu checker's (errors, warnings) on each document, keyed by name in the messages."""
+    names = {}
+    for number, (name, html) in enumerate(documents.items()):
+        path = tmp_path / f"page-{number}.html"
+        path.write_text(html, encoding="utf-8")
+        names[str(path)] = name
+    # One JVM for every document: starting it is most of the cost. JSON goes to stderr; exit is 0 whatever it finds.
+    result = subprocess.run([*command, *names], capture_output=True, text=True, timeout=300, check=True)
+    messages = json.loads(result.stderr)["messages"]
+    assert {names.get(m.get("url", "").removeprefix("file:")) for m in messages} <= set(documents), messages
+    errors = [checked_message(m, names) for m in messages if m["type"] in ("error", "non-document-error")]
+    warnings = [checked_message(m, names) for m in messages if m["type"] not in ("error", "non-document-error")]
+    return errors, warnings
+
+
 def test_every_page_type_is_valid_html(page, demo_site, page_types, tmp_path):
     command = vnu_command()
     documents = {}
@@ -188,19 +204,7 @@ def test_every_page_type_is_valid_html(page, demo_site, page_types, tmp_path):
         f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">{title}</head>'
         f"<body><main>{body}</main>{add_to_plan.group(0)}</body></html>"
     )
-    names = {}
-    for number, (name, html) in enumerate(documents.items()):
-        path = tmp_path / f"page-{number}.html"
-        path.write_text(html, encoding="utf-8")
-        names[str(path)] = name
-
-    # One JVM for every document: starting it is most of the cost. JSON goes to stderr; exit is 0 whatever it finds.
-    result = subprocess.run([*command, *names], capture_output=True, text=True, timeout=300, check=True)
-
-    messages = json.loads(result.stderr)["messages"]
-    assert {names.get(m.get("url", "").removeprefix("file:")) for m in messages} <= set(documents), messages
-    errors = [checked_message(m, names) for m in messages if m["type"] in ("error", "non-document-error")]
-    warnings = [checked_message(m, names) for m in messages if m["type"] not in ("error", "non-document-error")]
+    errors, warnings = check_with_vnu(command, documents, tmp_path)
     if warnings:
         print("Nu HTML Checker warnings and info (not failures):\n" + "\n".join(warnings))
     assert errors == [], "Nu HTML Checker errors:\n" + "\n".join(errors)
@@ -275,16 +279,8 @@ def test_every_admin_page_type_is_valid_html(page, demo_site, admin_page_types, 
         response = page.request.get(demo_site.url + path)  # shares the signed-in context's cookies
         assert response.status == 200, name
         documents[f"{name} ({path})"] = response.text()
-    names = {}
-    for number, (name, html) in enumerate(documents.items()):
-        path = tmp_path / f"admin-{number}.html"
-        path.write_text(html, encoding="utf-8")
-        names[str(path)] = name
+    errors, _ = check_with_vnu(command, documents, tmp_path)
 
-    result = subprocess.run([*command, *names], capture_output=True, text=True, timeout=300, check=True)
-
-    messages = json.loads(result.stderr)["messages"]
-    errors = [checked_message(m, names) for m in messages if m["type"] in ("error", "non-document-error")]
     assert errors == [], "Nu HTML Checker errors:\n" + "\n".join(errors)
 
 
@@ -319,15 +315,12 @@ def test_the_suggestions_fragment_is_valid_html_in_its_listbox(page, demo_site, 
     command = vnu_command()
     fragment = page.request.get(demo_site.url + "/courses/suggest/?q=postg").text()
     assert 'role="option"' in fragment
-    document = tmp_path / "suggestions.html"
-    document.write_text(
+    document = (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Suggestions</title></head><body>'
-        f'<input type="text" role="combobox" aria-label="Search" aria-controls="s" aria-expanded="true">'
-        f'<ul id="s" role="listbox" aria-label="Suggestions">{fragment}</ul></body></html>',
-        encoding="utf-8",
+        '<input type="text" role="combobox" aria-label="Search" aria-controls="s" aria-expanded="true">'
+        f'<ul id="s" role="listbox" aria-label="Suggestions">{fragment}</ul></body></html>'
     )
 
-    result = subprocess.run([*command, str(document)], capture_output=True, text=True, timeout=300, check=True)
+    errors, _ = check_with_vnu(command, {"suggestions (/courses/suggest/?q=postg)": document}, tmp_path)
 
-    errors = [m["message"] for m in json.loads(result.stderr)["messages"] if m["type"] == "error"]
     assert errors == []
