@@ -9,6 +9,7 @@ phrase and prefix queries, so `title:x`, AND, quotes, `*`, `~`, `^` or brackets 
 import difflib
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -250,9 +251,7 @@ def counts(text: str, filters: dict) -> dict:
 def ranked_ids(text: str, filters: dict | None = None, *, offset: int = 0, limit: int | None = None) -> list[int]:
     """Ids of the published items matching `text` and `filters`, best first; all of them unless `limit`."""
     searcher = search_index.live().searcher()
-    filters = filters or {}
-    known = lookups() if any(filters.get(name) for name in FACETS) else None
-    query = _must([text_query(text), *[condition(n, filters[n], known) for n in FACETS if filters.get(n)]])
+    query = _filtered(text, filters)
     if limit is None:
         limit = max(_count(searcher, query) - offset, 0)
     if limit <= 0:
@@ -265,6 +264,84 @@ def ranked_ids(text: str, filters: dict | None = None, *, offset: int = 0, limit
     ids = searcher.fast_field_values("id", [address for _, address in hits])
     ranked = sorted(zip(ids, [score for score, _ in hits], strict=True), key=lambda pair: (-round(pair[1], 4), pair[0]))
     return [pk for pk, _ in ranked[offset : offset + limit]]
+
+
+MAX_TIE_TITLES = 1000  # items whose first 32 folded letters are the same, read whole to order them (bounded)
+
+
+def _filtered(text: str, filters: dict | None) -> Query:
+    filters = filters or {}
+    known = lookups() if any(filters.get(name) for name in FACETS) else None
+    return _must([text_query(text), *[condition(n, filters[n], known) for n in FACETS if filters.get(n)]])
+
+
+def _exact(sort: str, values: dict, position: int) -> tuple:
+    """What orders items beyond their sort key (courses.models.CourseQuerySet.sorted_by), title chunks included."""
+    if sort == "rating":
+        rating = values["rating"][position]
+        first = (rating is None, -(rating or 0.0), -values["rating_count"][position])
+    elif sort == "newest":
+        first = (-values["created"][position],)
+    elif sort == "price":
+        price = values["price"][position]
+        first = (price is None, price or 0.0)
+    else:
+        first = ()
+    return (*first, values["sort_title"][position], *(values[name][position] for name in search_index.TITLE_CHUNKS))
+
+
+SORT_VALUES = {"rating": ["rating", "rating_count"], "newest": ["created"], "price": ["price"], "title": []}
+
+
+def sorted_ids(text: str, filters: dict | None, sort: str, *, offset: int, limit: int) -> list[int]:
+    """Ids of one page of the matches in `sort` order ("title", "rating", "newest", "price"; see
+    CourseQuerySet.sorted_by), ties by title ignoring case and accents, then title, then id.
+
+    The engine orders by the sort's key (search_index.SORT_KEYS), which ties items it cannot tell apart; the
+    items sharing the page's first or last key are ordered here from their exact values. The work is the page
+    plus those ties, never every match.
+    """
+    if limit <= 0:  # the engine wants at least one hit
+        return []
+    searcher = search_index.live().searcher()
+    field = search_index.SORT_KEYS[sort]
+    query = _filtered(text, filters)
+    hits = searcher.search(
+        query, limit=limit, offset=offset, count=False, order_by_field=field, order=tantivy.Order.Asc
+    )
+    if not hits.hits:
+        return []
+    low, high = hits.hits[0][0], hits.hits[-1][0]
+
+    def between(lower: int, upper: int, *, include_upper: bool = True) -> Query:
+        keys = Query.range_query(SCHEMA, field, tantivy.FieldType.Unsigned, lower, upper, include_upper=include_upper)
+        return _must([query, keys])
+
+    before = _count(searcher, between(0, low, include_upper=False)) if low else 0
+    # Every item keyed from the page's first to its last key: the page's own and those tied with its ends.
+    addresses = {(a.segment_ord, a.doc): a for _, a in hits.hits}
+    for edge in {low, high}:
+        tied = between(edge, edge)
+        found = searcher.search(tied, limit=limit + 1, count=True)
+        if found.count > limit + 1:
+            found = searcher.search(tied, limit=found.count, count=False)
+        addresses.update({(a.segment_ord, a.doc): a for _, a in found.hits})
+    candidates = list(addresses.values())
+    values = {
+        name: searcher.fast_field_values(name, candidates)
+        for name in ["id", field, "sort_title", *search_index.TITLE_CHUNKS, *SORT_VALUES[sort]]
+    }
+    exact = [(values[field][n], *_exact(sort, values, n)) for n in range(len(candidates))]
+    # Items the first 32 letters cannot tell apart: their whole titles (a few, from the stored card).
+    repeated = {key for key, times in Counter(exact).items() if times > 1}
+    titles = {}
+    for n, key in enumerate(exact):
+        if key in repeated and len(titles) < MAX_TIE_TITLES:
+            title = json.loads(searcher.doc(candidates[n]).get_first("card"))["title"]
+            titles[n] = (search.fold(title), title)
+    order = sorted(range(len(candidates)), key=lambda n: (exact[n], titles.get(n, ("", "")), values["id"][n]))
+    start = offset - before
+    return [values["id"][n] for n in order[start : start + limit]]
 
 
 def popular_topic_ids(*, count: int) -> list[int]:
