@@ -266,28 +266,13 @@ def ranked_ids(text: str, filters: dict | None = None, *, offset: int = 0, limit
     return [pk for pk, _ in ranked[offset : offset + limit]]
 
 
-MAX_TIE_TITLES = 1000  # items whose first 32 folded letters are the same, read whole to order them (bounded)
+MAX_TIE_TITLES = 1000  # distinct titles read to order items alike in every key (bounded; beyond: by id)
 
 
 def _filtered(text: str, filters: dict | None) -> Query:
     filters = filters or {}
     known = lookups() if any(filters.get(name) for name in FACETS) else None
     return _must([text_query(text), *[condition(n, filters[n], known) for n in FACETS if filters.get(n)]])
-
-
-def _exact(sort: str, values: dict, position: int) -> tuple:
-    """What orders items beyond their sort key (courses.models.CourseQuerySet.sorted_by), title chunks included."""
-    if sort == "rating":
-        rating = values["rating"][position]
-        first = (rating is None, -(rating or 0.0), -values["rating_count"][position])
-    elif sort == "newest":
-        first = (-values["created"][position],)
-    elif sort == "price":
-        price = values["price"][position]
-        first = (price is None, price or 0.0)
-    else:
-        first = ()
-    return (*first, values["sort_title"][position], *(values[name][position] for name in search_index.TITLE_CHUNKS))
 
 
 SORT_VALUES = {"rating": ["rating", "rating_count"], "newest": ["created"], "price": ["price"], "title": []}
@@ -327,21 +312,46 @@ def sorted_ids(text: str, filters: dict | None, sort: str, *, offset: int, limit
             found = searcher.search(tied, limit=found.count, count=False)
         addresses.update({(a.segment_ord, a.doc): a for _, a in found.hits})
     candidates = list(addresses.values())
-    values = {
-        name: searcher.fast_field_values(name, candidates)
-        for name in ["id", field, "sort_title", *search_index.TITLE_CHUNKS, *SORT_VALUES[sort]]
-    }
-    exact = [(values[field][n], *_exact(sort, values, n)) for n in range(len(candidates))]
-    # Items the first 32 letters cannot tell apart: their whole titles (a few, from the stored card).
-    repeated = {key for key, times in Counter(exact).items() if times > 1}
-    titles = {}
-    for n, key in enumerate(exact):
-        if key in repeated and len(titles) < MAX_TIE_TITLES:
-            title = json.loads(searcher.doc(candidates[n]).get_first("card"))["title"]
-            titles[n] = (search.fold(title), title)
-    order = sorted(range(len(candidates)), key=lambda n: (exact[n], titles.get(n, ("", "")), values["id"][n]))
+    ids = searcher.fast_field_values("id", candidates)
+    keys = [(key,) for key in searcher.fast_field_values(field, candidates)]
+    # Ties of the key are ordered by the sort's exact value and the title's next letters, read field by field
+    # only for the items still tied (most broad searches tie a few thousand at 8 letters, a handful at 32).
+    for name in [*SORT_VALUES[sort], *([] if sort == "title" else ["sort_title"]), *search_index.TITLE_CHUNKS]:
+        tied = _still_tied(keys)
+        if not tied:
+            break
+        values = searcher.fast_field_values(name, [candidates[n] for n in tied])
+        for n, value in zip(tied, values, strict=True):
+            keys[n] = (*keys[n], _ascending(name, value))
+    # Items alike in all of that: by whole title, read from the stored card once per distinct title (a hash
+    # of the title tells equal ones apart; catalogs repeat titles), at most MAX_TIE_TITLES titles.
+    tied = _still_tied(keys)
+    titles, by_hash = {}, {}
+    if tied:
+        hashes = searcher.fast_field_values("title_hash", [candidates[n] for n in tied])
+        for n, digest in zip(tied, hashes, strict=True):
+            if digest not in by_hash and len(by_hash) < MAX_TIE_TITLES:
+                title = json.loads(searcher.doc(candidates[n]).get_first("card"))["title"]
+                by_hash[digest] = (search.fold(title), title)
+            titles[n] = by_hash.get(digest, ("", ""))
+    order = sorted(range(len(candidates)), key=lambda n: (keys[n], titles.get(n, ("", "")), ids[n]))
     start = offset - before
-    return [values["id"][n] for n in order[start : start + limit]]
+    return [ids[n] for n in order[start : start + limit]]
+
+
+def _still_tied(keys: list[tuple]) -> list[int]:
+    seen = Counter(keys)
+    return [n for n, key in enumerate(keys) if seen[key] > 1]
+
+
+def _ascending(name: str, value):
+    """A fast field's value as it orders its sort (search_index.sort_keys): missing last, larger first for
+    rating, number of ratings and creation time."""
+    if name in ("rating", "rating_count", "created"):
+        return (value is None, -(value or 0))
+    if name == "price":
+        return (value is None, value or 0)
+    return value
 
 
 def popular_topic_ids(*, count: int) -> list[int]:

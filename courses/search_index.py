@@ -16,6 +16,7 @@ generation beside the live one and switches to it.
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import logging
 import os
@@ -87,7 +88,8 @@ PART = re.compile(r"[^\W_]+")
 # A sort is read from the engine by one u64 fast field per sort: the sort's own value in the high bits, the
 # title's first letters (folded as courses.search.compare_titles does) in the low bits. A key never orders two
 # items against the full rule (value, then folded title, then title, then id): where it cannot tell them apart
-# it ties them, and courses.search_engine breaks such ties from the exact values (TITLE_CHUNKS, then the title).
+# it ties them, and courses.search_engine orders such ties by the next field (the title's letters, TITLE_CHUNKS),
+# then by whole title. Every value the model allows fits its bits (a value cut to fit would tie items it orders).
 # Each letter is one byte; a character that shares its byte with others (rare punctuation, other scripts) ends
 # the letters, since what follows it could contradict its order.
 
@@ -124,6 +126,11 @@ def title_letters(title: str) -> bytes:
     return folded.translate(_TRANSLATE).encode("latin-1")
 
 
+def title_hash(title: str) -> int:
+    """Equal for equal titles only (64 bits): ties of repeated titles are told apart without reading them."""
+    return int.from_bytes(hashlib.blake2b(title.encode(), digest_size=8).digest(), "big")
+
+
 def _chunk(letters: bytes, start: int, size: int) -> int:
     return int.from_bytes(letters[start : start + size].ljust(size, b"\0"), "big")
 
@@ -153,14 +160,14 @@ def _fit(value: int, bits: int) -> tuple[int, bool]:
 def sort_keys(*, title, rating, rating_count, created, price) -> dict[str, int]:
     """Each sort's key and the title chunks for one item (see SORT_KEYS)."""
     letters = title_letters(title)
-    keys = {"sort_title": _chunk(letters, 0, 8)}
+    keys = {"sort_title": _chunk(letters, 0, 8), "title_hash": title_hash(title)}
     for position, name in enumerate(TITLE_CHUNKS, start=1):
         keys[name] = _chunk(letters, 8 * position, 8)
     # Highest rated: rated first, then the rating (-9.99 to 9.99) down, then the number of ratings down.
     cents, cents_fit = _fit(2047 - (int(rating * 100) + 1000) if rating is not None else 0, 11)
-    count, count_fit = _fit((1 << 28) - 1 - rating_count, 28)
-    value = ((rating is None) << 39) | (cents << 28) | count
-    keys["sort_rating"] = _key(value, 40, letters, exact=cents_fit and count_fit)
+    count, count_fit = _fit((1 << 31) - 1 - rating_count, 31)
+    value = ((rating is None) << 42) | (cents << 31) | count
+    keys["sort_rating"] = _key(value, 43, letters, exact=cents_fit and count_fit)
     # Newest: the creation time down, to the microsecond (±570 years around 1970).
     moment, moment_fit = _fit((1 << 56) - 1 - (microseconds(created) + (1 << 54)), 56)
     keys["sort_newest"] = _key(moment, 56, letters, exact=moment_fit)
@@ -189,8 +196,8 @@ def build_schema() -> tantivy.Schema:
     builder.add_float_field("duration", fast=True)
     builder.add_integer_field("created", fast=True)  # microseconds since the epoch: the newest sort's exact value
     # One key per sort (courses.search_engine.sorted_ids), ascending, and the folded title's next letters.
-    for name in [*SORT_KEYS.values(), *TITLE_CHUNKS]:
-        builder.add_unsigned_field(name, indexed=True, fast=True)
+    for name in [*SORT_KEYS.values(), *TITLE_CHUNKS, "title_hash"]:
+        builder.add_unsigned_field(name, fast=True)  # ranges over fast fields need no terms
     return builder.build()
 
 
