@@ -71,7 +71,11 @@ def index_words(text: str) -> str:
     parts of a word joined by punctuation, so "O'Reilly" is found by "reilly" and "node.js" by "node" ("c++"
     stays one word).
     """
-    words = search.tokenize(text)
+    return _indexed(search.tokenize(text))
+
+
+def _indexed(words: list[str]) -> str:
+    """index_words() of text already cut into `words`."""
     parts = [part for word in words if not word.isalnum() for part in _parts(word)]
     return " ".join(words + parts) if parts else " ".join(words)
 
@@ -132,7 +136,7 @@ def title_hash(title: str) -> int:
 
 
 def _chunk(letters: bytes, start: int, size: int) -> int:
-    return int.from_bytes(letters[start : start + size].ljust(size, b"\0"), "big")
+    return int.from_bytes(letters[start : start + size], "big")  # `letters` padded with zero bytes
 
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -159,7 +163,7 @@ def _fit(value: int, bits: int) -> tuple[int, bool]:
 
 def sort_keys(*, title, rating, rating_count, created, price) -> dict[str, int]:
     """Each sort's key and the title chunks for one item (see SORT_KEYS)."""
-    letters = title_letters(title)
+    letters = title_letters(title).ljust(8 + 8 * len(TITLE_CHUNKS), b"\0")
     keys = {"sort_title": _chunk(letters, 0, 8), "title_hash": title_hash(title)}
     for position, name in enumerate(TITLE_CHUNKS, start=1):
         keys[name] = _chunk(letters, 8 * position, 8)
@@ -238,22 +242,27 @@ def documents(courses, topic_texts: dict) -> list[tuple[int, tantivy.Document]]:
     for course_id, topic_id in through.values_list("course_id", "topic_id"):
         topics.setdefault(course_id, []).append(topic_id)
     result = []
+    providers: dict[str, tuple[str, list[str]]] = {}  # a provider's words, cut once per batch (few providers)
     for (pk, title, slug, kind, authors, description, level, language, price, certificate, rating, rating_count,
          duration, created, provider_id, provider_name) in rows:  # fmt: skip
         topic_ids = topics.get(pk, [])
         known = [topic_texts[t] for t in topic_ids if t in topic_texts]
-        title_words = " ".join(search.tokenize(title))
+        # Each text is cut into words once: the indexed form and the typed form come from the same words.
+        title_words, author_words = search.tokenize(title), search.tokenize(authors)
+        if provider_name not in providers:
+            provider_words = search.tokenize(provider_name or "")
+            providers[provider_name] = (_indexed(provider_words), provider_words)
+        provider_indexed, provider_words = providers[provider_name]
         doc = tantivy.Document()
         doc.add_integer("id", pk)
         doc.add_bytes("card", json.dumps({"title": title, "slug": slug, "kind": kind}).encode())
-        doc.add_text("title", index_words(title))
+        doc.add_text("title", _indexed(title_words))
         doc.add_text("topics", " ".join(indexed for indexed, _ in known))
-        doc.add_text("authors", index_words(authors))
-        doc.add_text("provider", index_words(provider_name or ""))
+        doc.add_text("authors", _indexed(author_words))
+        doc.add_text("provider", provider_indexed)
         doc.add_text("description", description.replace("\x00", " "))
-        doc.add_text("title_words", title_words)
-        vocabulary = search.tokenize(f"{authors} {provider_name or ''}")
-        doc.add_text("vocabulary", " ".join([*(typed for _, typed in known), *vocabulary]))
+        doc.add_text("title_words", " ".join(title_words))
+        doc.add_text("vocabulary", " ".join([*(typed for _, typed in known), *author_words, *provider_words]))
         doc.add_text("kind", kind)
         doc.add_text("level", level)
         doc.add_text("language", language)
