@@ -58,14 +58,8 @@ def search_catalog(filters: dict, page_number) -> CatalogPage:
     counts = search_engine.counts(filters["q"], filters)
     if filters["q"] and filters["sort"] == "relevance":
         results = _RankedResults(filters)
-    else:
-        results = (
-            Course.objects.published()
-            .search(filters["q"], ranked=False)
-            .filtered(filters)
-            .sorted_by(filters["sort"])
-            .select_related("provider")
-        )
+    else:  # without a search, "best match" is best rated (CourseQuerySet.sorted_by)
+        results = _SortedResults(filters, "rating" if filters["sort"] == "relevance" else filters["sort"])
     paginator = Paginator(results, PAGE_SIZE)
     paginator.count = counts["total"]  # counted with the facets
     page = paginator.get_page(page_number)
@@ -88,6 +82,24 @@ class _RankedResults:
     def __getitem__(self, window: slice):
         ids = search_engine.ranked_ids(
             self.filters["q"], self.filters, offset=window.start or 0, limit=window.stop - (window.start or 0)
+        )
+        by_id = Course.objects.published().select_related("provider").in_bulk(ids)
+        return [by_id[pk] for pk in ids if pk in by_id]
+
+
+class _SortedResults(_RankedResults):
+    """The matches in a sort's order, from the index's sort keys (search_engine.sorted_ids): as fast on the
+    last page of a broad search as on the first, and only the page's rows are read from the database.
+    """
+
+    def __init__(self, filters: dict, sort: str):
+        super().__init__(filters)
+        self.sort = sort
+
+    def __getitem__(self, window: slice):
+        start = window.start or 0
+        ids = search_engine.sorted_ids(
+            self.filters["q"], self.filters, self.sort, offset=start, limit=window.stop - start
         )
         by_id = Course.objects.published().select_related("provider").in_bulk(ids)
         return [by_id[pk] for pk in ids if pk in by_id]

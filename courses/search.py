@@ -89,14 +89,15 @@ def title_order(using: str):
 
 
 @functools.lru_cache(maxsize=65536)
-def _fold(text: str) -> str:
+def fold(text: str) -> str:
+    """`text` without accents and case: the first thing titles are ordered by."""
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
 
 
 def compare_titles(left: str, right: str) -> int:
     """Letters first, then case and accents as a tie-break, so the order is total and stable."""
-    a, b = (_fold(left), left), (_fold(right), right)
+    a, b = (fold(left), left), (fold(right), right)
     return (a > b) - (a < b)
 
 

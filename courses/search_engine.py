@@ -9,6 +9,7 @@ phrase and prefix queries, so `title:x`, AND, quotes, `*`, `~`, `^` or brackets 
 import difflib
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -250,9 +251,7 @@ def counts(text: str, filters: dict) -> dict:
 def ranked_ids(text: str, filters: dict | None = None, *, offset: int = 0, limit: int | None = None) -> list[int]:
     """Ids of the published items matching `text` and `filters`, best first; all of them unless `limit`."""
     searcher = search_index.live().searcher()
-    filters = filters or {}
-    known = lookups() if any(filters.get(name) for name in FACETS) else None
-    query = _must([text_query(text), *[condition(n, filters[n], known) for n in FACETS if filters.get(n)]])
+    query = _filtered(text, filters)
     if limit is None:
         limit = max(_count(searcher, query) - offset, 0)
     if limit <= 0:
@@ -265,6 +264,94 @@ def ranked_ids(text: str, filters: dict | None = None, *, offset: int = 0, limit
     ids = searcher.fast_field_values("id", [address for _, address in hits])
     ranked = sorted(zip(ids, [score for score, _ in hits], strict=True), key=lambda pair: (-round(pair[1], 4), pair[0]))
     return [pk for pk, _ in ranked[offset : offset + limit]]
+
+
+MAX_TIE_TITLES = 1000  # distinct titles read to order items alike in every key (bounded; beyond: by id)
+
+
+def _filtered(text: str, filters: dict | None) -> Query:
+    filters = filters or {}
+    known = lookups() if any(filters.get(name) for name in FACETS) else None
+    return _must([text_query(text), *[condition(n, filters[n], known) for n in FACETS if filters.get(n)]])
+
+
+SORT_VALUES = {"rating": ["rating", "rating_count"], "newest": ["created"], "price": ["price"], "title": []}
+
+
+def sorted_ids(text: str, filters: dict | None, sort: str, *, offset: int, limit: int) -> list[int]:
+    """Ids of one page of the matches in `sort` order ("title", "rating", "newest", "price"; see
+    CourseQuerySet.sorted_by), ties by title ignoring case and accents, then title, then id.
+
+    The engine orders by the sort's key (search_index.SORT_KEYS), which ties items it cannot tell apart; the
+    items sharing the page's first or last key are ordered here from their exact values. The work is the page
+    plus those ties, never every match.
+    """
+    if limit <= 0:  # the engine wants at least one hit
+        return []
+    searcher = search_index.live().searcher()
+    field = search_index.SORT_KEYS[sort]
+    query = _filtered(text, filters)
+    hits = searcher.search(
+        query, limit=limit, offset=offset, count=False, order_by_field=field, order=tantivy.Order.Asc
+    )
+    if not hits.hits:
+        return []
+    low, high = hits.hits[0][0], hits.hits[-1][0]
+
+    def between(lower: int, upper: int, *, include_upper: bool = True) -> Query:
+        keys = Query.range_query(SCHEMA, field, tantivy.FieldType.Unsigned, lower, upper, include_upper=include_upper)
+        return _must([query, keys])
+
+    before = _count(searcher, between(0, low, include_upper=False)) if low else 0
+    # Every item keyed from the page's first to its last key: the page's own and those tied with its ends.
+    addresses = {(a.segment_ord, a.doc): a for _, a in hits.hits}
+    for edge in {low, high}:
+        tied = between(edge, edge)
+        found = searcher.search(tied, limit=limit + 1, count=True)
+        if found.count > limit + 1:
+            found = searcher.search(tied, limit=found.count, count=False)
+        addresses.update({(a.segment_ord, a.doc): a for _, a in found.hits})
+    candidates = list(addresses.values())
+    ids = searcher.fast_field_values("id", candidates)
+    keys = [(key,) for key in searcher.fast_field_values(field, candidates)]
+    # Ties of the key are ordered by the sort's exact value and the title's next letters, read field by field
+    # only for the items still tied (most broad searches tie a few thousand at 8 letters, a handful at 32).
+    for name in [*SORT_VALUES[sort], *([] if sort == "title" else ["sort_title"]), *search_index.TITLE_CHUNKS]:
+        tied = _still_tied(keys)
+        if not tied:
+            break
+        values = searcher.fast_field_values(name, [candidates[n] for n in tied])
+        for n, value in zip(tied, values, strict=True):
+            keys[n] = (*keys[n], _ascending(name, value))
+    # Items alike in all of that: by whole title, read from the stored card once per distinct title (a hash
+    # of the title tells equal ones apart; catalogs repeat titles), at most MAX_TIE_TITLES titles.
+    tied = _still_tied(keys)
+    titles, by_hash = {}, {}
+    if tied:
+        hashes = searcher.fast_field_values("title_hash", [candidates[n] for n in tied])
+        for n, digest in zip(tied, hashes, strict=True):
+            if digest not in by_hash and len(by_hash) < MAX_TIE_TITLES:
+                title = json.loads(searcher.doc(candidates[n]).get_first("card"))["title"]
+                by_hash[digest] = (search.fold(title), title)
+            titles[n] = by_hash.get(digest, ("", ""))
+    order = sorted(range(len(candidates)), key=lambda n: (keys[n], titles.get(n, ("", "")), ids[n]))
+    start = offset - before
+    return [ids[n] for n in order[start : start + limit]]
+
+
+def _still_tied(keys: list[tuple]) -> list[int]:
+    seen = Counter(keys)
+    return [n for n, key in enumerate(keys) if seen[key] > 1]
+
+
+def _ascending(name: str, value):
+    """A fast field's value as it orders its sort (search_index.sort_keys): missing last, larger first for
+    rating, number of ratings and creation time."""
+    if name in ("rating", "rating_count", "created"):
+        return (value is None, -(value or 0))
+    if name == "price":
+        return (value is None, value or 0)
+    return value
 
 
 def popular_topic_ids(*, count: int) -> list[int]:

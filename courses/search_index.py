@@ -16,6 +16,7 @@ generation beside the live one and switches to it.
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import logging
 import os
@@ -24,7 +25,7 @@ import shutil
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import tantivy
@@ -70,7 +71,11 @@ def index_words(text: str) -> str:
     parts of a word joined by punctuation, so "O'Reilly" is found by "reilly" and "node.js" by "node" ("c++"
     stays one word).
     """
-    words = search.tokenize(text)
+    return _indexed(search.tokenize(text))
+
+
+def _indexed(words: list[str]) -> str:
+    """index_words() of text already cut into `words`."""
     parts = [part for word in words if not word.isalnum() for part in _parts(word)]
     return " ".join(words + parts) if parts else " ".join(words)
 
@@ -81,6 +86,99 @@ def _parts(word: str) -> list[str]:
 
 
 PART = re.compile(r"[^\W_]+")
+
+
+# -- sort keys ---------------------------------------------------------------------------------------------
+# A sort is read from the engine by one u64 fast field per sort: the sort's own value in the high bits, the
+# title's first letters (folded as courses.search.compare_titles does) in the low bits. A key never orders two
+# items against the full rule (value, then folded title, then title, then id): where it cannot tell them apart
+# it ties them, and courses.search_engine orders such ties by the next field (the title's letters, TITLE_CHUNKS),
+# then by whole title. Every value the model allows fits its bits (a value cut to fit would tie items it orders).
+# Each letter is one byte; a character that shares its byte with others (rare punctuation, other scripts) ends
+# the letters, since what follows it could contradict its order.
+
+SORT_KEYS = {"title": "sort_title", "rating": "sort_rating", "newest": "sort_newest", "price": "sort_price"}
+TITLE_CHUNKS = ["title_1", "title_2", "title_3"]  # the folded title's letters 9-32, for ties
+_EXACT = " !#&'()+,-./0123456789:?abcdefghijklmnopqrstuvwxyz"
+
+
+def _letter_codes() -> tuple[dict, int]:
+    table, code, shared = {}, 1, False  # 0 is "no more letters": before any letter
+    for point in range(128):
+        if chr(point) in _EXACT:
+            table[point], shared = code, False
+            code += 1
+        else:
+            if not shared:
+                code, shared = code + 1, True
+            table[point] = code - 1
+    return table, code  # `code`: every character above U+007F
+
+
+_CODES, _OTHER = _letter_codes()
+_SHARED = re.compile("[^" + re.escape(_EXACT) + "]")
+_TRANSLATE = {point: chr(code) for point, code in _CODES.items()}
+
+
+def title_letters(title: str) -> bytes:
+    """The folded title as one byte a letter, up to the first letter whose byte is shared (included)."""
+    folded = search.fold(title)[: 8 + 8 * len(TITLE_CHUNKS)]
+    shared = _SHARED.search(folded)
+    if shared:
+        code = _CODES.get(ord(shared.group()), _OTHER)
+        return folded[: shared.start()].translate(_TRANSLATE).encode("latin-1") + bytes([code])
+    return folded.translate(_TRANSLATE).encode("latin-1")
+
+
+def title_hash(title: str) -> int:
+    """Equal for equal titles only (64 bits): ties of repeated titles are told apart without reading them."""
+    return int.from_bytes(hashlib.blake2b(title.encode(), digest_size=8).digest(), "big")
+
+
+def _chunk(letters: bytes, start: int, size: int) -> int:
+    return int.from_bytes(letters[start : start + size], "big")  # `letters` padded with zero bytes
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def microseconds(moment: datetime) -> int:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return (moment - EPOCH) // _MICROSECOND
+
+
+def _key(value: int, bits: int, letters: bytes, *, exact: bool = True) -> int:
+    """`value` (`bits` wide) then as many title letters as fit; no letters after a value cut to fit."""
+    size = (64 - bits) // 8
+    low = _chunk(letters, 0, size) if exact else 0
+    return (value << (64 - bits)) | (low << (64 - bits - 8 * size))
+
+
+def _fit(value: int, bits: int) -> tuple[int, bool]:
+    top = (1 << bits) - 1
+    return min(max(value, 0), top), 0 <= value <= top
+
+
+def sort_keys(*, title, rating, rating_count, created, price) -> dict[str, int]:
+    """Each sort's key and the title chunks for one item (see SORT_KEYS)."""
+    letters = title_letters(title).ljust(8 + 8 * len(TITLE_CHUNKS), b"\0")
+    keys = {"sort_title": _chunk(letters, 0, 8), "title_hash": title_hash(title)}
+    for position, name in enumerate(TITLE_CHUNKS, start=1):
+        keys[name] = _chunk(letters, 8 * position, 8)
+    # Highest rated: rated first, then the rating (-9.99 to 9.99) down, then the number of ratings down.
+    cents, cents_fit = _fit(2047 - (int(rating * 100) + 1000) if rating is not None else 0, 11)
+    count, count_fit = _fit((1 << 31) - 1 - rating_count, 31)
+    value = ((rating is None) << 42) | (cents << 31) | count
+    keys["sort_rating"] = _key(value, 43, letters, exact=cents_fit and count_fit)
+    # Newest: the creation time down, to the microsecond (±570 years around 1970).
+    moment, moment_fit = _fit((1 << 56) - 1 - (microseconds(created) + (1 << 54)), 56)
+    keys["sort_newest"] = _key(moment, 56, letters, exact=moment_fit)
+    # Lowest price: priced first, then the price up, to the cent.
+    amount, amount_fit = _fit(int(price * 100) if price is not None else 0, 39)
+    keys["sort_price"] = _key(((price is None) << 39) | amount, 40, letters, exact=amount_fit)
+    return keys
 
 
 def build_schema() -> tantivy.Schema:
@@ -100,7 +198,10 @@ def build_schema() -> tantivy.Schema:
     builder.add_integer_field("rating_count", fast=True)
     builder.add_float_field("price", fast=True)
     builder.add_float_field("duration", fast=True)
-    builder.add_integer_field("created", fast=True)
+    builder.add_integer_field("created", fast=True)  # microseconds since the epoch: the newest sort's exact value
+    # One key per sort (courses.search_engine.sorted_ids), ascending, and the folded title's next letters.
+    for name in [*SORT_KEYS.values(), *TITLE_CHUNKS, "title_hash"]:
+        builder.add_unsigned_field(name, fast=True)  # ranges over fast fields need no terms
     return builder.build()
 
 
@@ -141,22 +242,27 @@ def documents(courses, topic_texts: dict) -> list[tuple[int, tantivy.Document]]:
     for course_id, topic_id in through.values_list("course_id", "topic_id"):
         topics.setdefault(course_id, []).append(topic_id)
     result = []
+    providers: dict[str, tuple[str, list[str]]] = {}  # a provider's words, cut once per batch (few providers)
     for (pk, title, slug, kind, authors, description, level, language, price, certificate, rating, rating_count,
          duration, created, provider_id, provider_name) in rows:  # fmt: skip
         topic_ids = topics.get(pk, [])
         known = [topic_texts[t] for t in topic_ids if t in topic_texts]
-        title_words = " ".join(search.tokenize(title))
+        # Each text is cut into words once: the indexed form and the typed form come from the same words.
+        title_words, author_words = search.tokenize(title), search.tokenize(authors)
+        if provider_name not in providers:
+            provider_words = search.tokenize(provider_name or "")
+            providers[provider_name] = (_indexed(provider_words), provider_words)
+        provider_indexed, provider_words = providers[provider_name]
         doc = tantivy.Document()
         doc.add_integer("id", pk)
         doc.add_bytes("card", json.dumps({"title": title, "slug": slug, "kind": kind}).encode())
-        doc.add_text("title", index_words(title))
+        doc.add_text("title", _indexed(title_words))
         doc.add_text("topics", " ".join(indexed for indexed, _ in known))
-        doc.add_text("authors", index_words(authors))
-        doc.add_text("provider", index_words(provider_name or ""))
+        doc.add_text("authors", _indexed(author_words))
+        doc.add_text("provider", provider_indexed)
         doc.add_text("description", description.replace("\x00", " "))
-        doc.add_text("title_words", title_words)
-        vocabulary = search.tokenize(f"{authors} {provider_name or ''}")
-        doc.add_text("vocabulary", " ".join([*(typed for _, typed in known), *vocabulary]))
+        doc.add_text("title_words", " ".join(title_words))
+        doc.add_text("vocabulary", " ".join([*(typed for _, typed in known), *author_words, *provider_words]))
         doc.add_text("kind", kind)
         doc.add_text("level", level)
         doc.add_text("language", language)
@@ -173,7 +279,10 @@ def documents(courses, topic_texts: dict) -> list[tuple[int, tantivy.Document]]:
             doc.add_float("price", float(price))
         if duration is not None:
             doc.add_float("duration", float(duration))
-        doc.add_integer("created", int(created.timestamp()))
+        doc.add_integer("created", microseconds(created))
+        keys = sort_keys(title=title, rating=rating, rating_count=rating_count, created=created, price=price)
+        for name, key in keys.items():
+            doc.add_unsigned(name, key)
         result.append((pk, doc))
     return result
 
@@ -450,9 +559,11 @@ class LiveIndex:
             try:
                 self.index = _register(tantivy.Index.open(str(generation)))
                 self.index.searcher().num_docs  # noqa: B018  (opening reads the segments: a corrupt one fails here)
+                if self.index.schema != SCHEMA:  # built by an older release: its fields are not the ones we ask for
+                    raise ValueError("search index schema changed")
                 self.generation = generation
             except (ValueError, OSError):
-                logger.warning("search index unreadable, rebuilding: %s", generation.name)
+                logger.warning("search index unreadable or of an older schema, rebuilding: %s", generation.name)
                 self._rebuild(generation)
                 return
         self._catch_up()
