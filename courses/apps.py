@@ -6,13 +6,11 @@ class CoursesConfig(AppConfig):
     name = "courses"
 
     def ready(self):
-        from django.db.backends.signals import connection_created
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
         from careerguide.page_cache import pages_changed
         from courses.catalog import catalog_changed
         from courses.models import Course, Offer, Partner, Provider, Topic
-        from courses.search import register_sqlite_collation
         from courses.tracking import forget_changed_offers
         from guides.models import Career
 
@@ -29,7 +27,6 @@ class CoursesConfig(AppConfig):
         for through in (Course.topics.through, Career.topics.through):
             m2m_changed.connect(catalog_changed, sender=through, dispatch_uid=f"catalog-changed-m2m-{through.__name__}")
         _connect_search_change_log()
-        connection_created.connect(register_sqlite_collation, dispatch_uid="courses-sqlite-title-collation")
 
 
 def _connect_search_change_log():

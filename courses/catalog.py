@@ -58,7 +58,7 @@ def search_catalog(filters: dict, page_number) -> CatalogPage:
     counts = search_engine.counts(filters["q"], filters)
     if filters["q"] and filters["sort"] == "relevance":
         results = _RankedResults(filters)
-    else:  # without a search, "best match" is best rated (CourseQuerySet.sorted_by)
+    else:  # without a search, "best match" is best rated (search_engine.sorted_ids)
         results = _SortedResults(filters, "rating" if filters["sort"] == "relevance" else filters["sort"])
     paginator = Paginator(results, PAGE_SIZE)
     paginator.count = counts["total"]  # counted with the facets

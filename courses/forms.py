@@ -29,7 +29,7 @@ def useful_sorts(filters: dict, counts: dict) -> list[tuple[str, str]]:
     if not filters["q"] or not rated:
         useless.add("rating")
     if not filters["q"] and not rated:
-        useless.add("title")  # best rated falls back to title order (CourseQuerySet.sorted_by)
+        useless.add("title")  # best rated falls back to title order (search_engine.sorted_ids)
     return [(value, label) for value, label in SORTS if value not in useless or value == filters["sort"]]
 
 

@@ -12,9 +12,7 @@ import unicodedata
 
 from django.apps import apps
 from django.db import connections
-from django.db.models import F
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Collate
 
 MAX_QUERY_CHARS = 200
 MAX_TERMS = 8
@@ -71,21 +69,8 @@ def position_in(ids: list[int], *, using: str) -> RawSQL:
     return RawSQL("instr(%s, ',' || courses_course.id || ',')", [listed])
 
 
-# Title order as a reader expects it: "apple", "Banana", "éclair", "Élan", "Zeta". PostgreSQL's ICU root
-# collation ranks letters before case and accents; SQLite gets the same rule from a Python collation that
-# courses.apps registers on each connection. Neither needs a migration or an extension.
-POSTGRESQL_TITLE_COLLATION = "und-x-icu"
-SQLITE_TITLE_COLLATION = "careerguide_title"
-
-
-def title_order(using: str):
-    """An ordering expression for Course.title that ignores case and accents, for the backend of `using`."""
-    vendor = connections[using].vendor
-    if vendor == "postgresql":
-        return Collate(F("title"), POSTGRESQL_TITLE_COLLATION).asc()
-    if vendor == "sqlite":
-        return Collate(F("title"), SQLITE_TITLE_COLLATION).asc()
-    return F("title").asc()
+# Title order as a reader expects it: "apple", "Banana", "éclair", "Élan", "Zeta": letters first (`fold`), then
+# case and accents, then id. The search index keeps a sort key built from `fold` (courses.search_index).
 
 
 @functools.lru_cache(maxsize=65536)
@@ -93,15 +78,3 @@ def fold(text: str) -> str:
     """`text` without accents and case: the first thing titles are ordered by."""
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
-
-
-def compare_titles(left: str, right: str) -> int:
-    """Letters first, then case and accents as a tie-break, so the order is total and stable."""
-    a, b = (fold(left), left), (fold(right), right)
-    return (a > b) - (a < b)
-
-
-def register_sqlite_collation(sender, connection, **kwargs):
-    """connection_created receiver: SQLite connections learn the title collation."""
-    if connection.vendor == "sqlite":
-        connection.connection.create_collation(SQLITE_TITLE_COLLATION, compare_titles)

@@ -280,7 +280,8 @@ SORT_VALUES = {"rating": ["rating", "rating_count"], "newest": ["created"], "pri
 
 def sorted_ids(text: str, filters: dict | None, sort: str, *, offset: int, limit: int) -> list[int]:
     """Ids of one page of the matches in `sort` order ("title", "rating", "newest", "price"; see
-    CourseQuerySet.sorted_by), ties by title ignoring case and accents, then title, then id.
+    rating and newest descending, price ascending with unknown prices last), ties by title ignoring case and
+    accents (courses.search.fold), then title, then id.
 
     The engine orders by the sort's key (search_index.SORT_KEYS), which ties items it cannot tell apart; the
     items sharing the page's first or last key are ordered here from their exact values. The work is the page

@@ -90,7 +90,7 @@ PART = re.compile(r"[^\W_]+")
 
 # -- sort keys ---------------------------------------------------------------------------------------------
 # A sort is read from the engine by one u64 fast field per sort: the sort's own value in the high bits, the
-# title's first letters (folded as courses.search.compare_titles does) in the low bits. A key never orders two
+# title's first letters (folded by courses.search.fold) in the low bits. A key never orders two
 # items against the full rule (value, then folded title, then title, then id): where it cannot tell them apart
 # it ties them, and courses.search_engine orders such ties by the next field (the title's letters, TITLE_CHUNKS),
 # then by whole title. Every value the model allows fits its bits (a value cut to fit would tie items it orders).

@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 
 from django.core.cache import cache
 from django.db import connections, models
-from django.db.models import Case, Count, F, Max, Q, Value, When
+from django.db.models import Case, Count, Max, Q, Value, When
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.text import Truncator
@@ -222,21 +222,6 @@ class CourseQuerySet(models.QuerySet):
         return self.select_related("provider").only(
             "kind", "title", "slug", "price", "currency", "duration_hours", "provider__name"
         )
-
-    def sorted_by(self, sort: str):
-        """Order by one of SORTS; "relevance" keeps the search ranking (or best rated when there is no query)."""
-        title = search.title_order(self.db)
-        orderings = {
-            "rating": [F("rating").desc(nulls_last=True), "-rating_count", title, "pk"],
-            "newest": ["-created_at", title, "pk"],
-            "title": [title, "pk"],
-            "price": [F("price").asc(nulls_last=True), title, "pk"],
-        }
-        if sort in orderings:
-            return self.order_by(*orderings[sort])
-        if self.query.order_by:
-            return self
-        return self.order_by(*orderings["rating"])
 
 
 class Course(VisibleNames, models.Model):

@@ -3,7 +3,6 @@
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 
 from tests.factories import CourseFactory, ProviderFactory, TopicFactory
@@ -130,20 +129,3 @@ def test_providers_with_near_identical_names_show_where_each_one_is(client):
         "MIT OpenCourseWare (ocw.mit.edu)",
         "MIT Press (mitpress.mit.edu)",
     ]
-
-
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the index exists on PostgreSQL only (migration 0008)")
-def test_the_title_sort_reads_its_first_page_from_an_index():
-    """At 150,000 items the title sort read every row (0.15 s); the index on the collated title serves it."""
-    from courses.models import Course
-
-    CourseFactory.create_batch(3)
-    queryset = Course.objects.published().sorted_by("title")[:20]
-    with connection.cursor() as cursor:
-        for plan in ("seqscan", "bitmapscan", "sort"):  # a tiny test table would be read whole and sorted
-            cursor.execute(f"SET LOCAL enable_{plan} = off")
-        sql, params = queryset.query.sql_with_params()
-        cursor.execute(f"EXPLAIN {sql}", params)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
-
-    assert "courses_course_title_reader_order" in plan
