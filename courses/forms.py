@@ -18,18 +18,19 @@ MAX_VALUES = 20  # per facet: more than a learner ticks, few enough to keep quer
 
 
 def useful_sorts(filters: dict, counts: dict) -> list[tuple[str, str]]:
-    """The sorts that order these results differently from the default, by cheap rules on the counts alone
-    (no query per sort): without a search, "Best match" already is best rated; with no rating among the
-    results, "Highest rated" is title order; one result has one order. The chosen sort is always kept.
+    """The sorts that order these results differently from the default and from each other, by cheap rules
+    on the counts alone (no query per sort): without a search, "Best match" already is best rated; a sort
+    whose values every result shares (nothing rated, all free, one import batch) is title order; one result
+    has one order. The chosen sort is always kept.
     """
-    total, rated = counts["total"], counts.get("rated", 1)
-    if total <= 1:
+    if counts["total"] <= 1:
         return []
-    useless = set()
-    if not filters["q"] or not rated:
+    varies = counts["varies"]
+    useless = {sort for sort in ("rating", "newest", "price") if not varies[sort]}
+    if not filters["q"]:
         useless.add("rating")
-    if not filters["q"] and not rated:
-        useless.add("title")  # best rated falls back to title order (search_engine.sorted_ids)
+        if not varies["rating"]:
+            useless.add("title")  # best rated falls back to title order (search_engine.sorted_ids)
     return [(value, label) for value, label in SORTS if value not in useless or value == filters["sort"]]
 
 

@@ -181,9 +181,14 @@ def _count(searcher, query: Query) -> int:
     return searcher.search(query, limit=1, count=True).count
 
 
+SORT_SPREAD_FIELDS = ["rating", "rating_count", "created", "price"]  # the fast fields the sorts order by
+
+
 def counts(text: str, filters: dict) -> dict:
     """Every facet's counts and the total, in courses.facets' shape: {facet: {value: (label, count)}},
-    "total", "rated". AND across facets, OR within one; each facet counted without its own filter.
+    "total", "rated", and "varies": for the rating, newest and price sorts, whether their values differ among
+    the results at all (where they do not, the sort is title order). AND across facets, OR within one; each
+    facet counted without its own filter.
     """
     searcher = search_index.live().searcher()
     known = lookups()
@@ -195,6 +200,8 @@ def counts(text: str, filters: dict) -> dict:
 
     everything = without("")
     aggregations = {"total": {"value_count": {"field": "id"}}, "rated": {"value_count": {"field": "rating"}}}
+    # The sorts' own values, in the same pass: the catalog drops a sort that cannot reorder these results.
+    aggregations |= {f"{name}_stats": {"stats": {"field": name}} for name in SORT_SPREAD_FIELDS}
     for name, field in [*TERMS.items(), ("price", "price_class"), ("certificate", "certificate")]:
         if name not in active:
             aggregations[name] = _terms(field)
@@ -245,7 +252,24 @@ def counts(text: str, filters: dict) -> dict:
     result["certificate"] = {True: ("With certificate", certified)}
     result["total"] = int(found["total"]["value"] or 0)
     result["rated"] = int(found["rated"]["value"] or 0)
+    result["varies"] = _sort_values_vary(found, result["total"])
     return result
+
+
+def _sort_values_vary(found: dict, total: int) -> dict[str, bool]:
+    """Whether each sort's values tell the results apart: an unpriced (unrated) item sorts after a priced
+    (rated) one, so a mix varies, as do different values; one shared value, or none, leaves title order."""
+
+    def spread(name: str) -> bool:
+        stats = found[f"{name}_stats"]
+        present = int(stats["count"] or 0)
+        return 0 < present < total or (present > 1 and stats["min"] != stats["max"])
+
+    return {
+        "rating": spread("rating") or spread("rating_count"),
+        "newest": spread("created"),
+        "price": spread("price"),
+    }
 
 
 def ranked_ids(text: str, filters: dict | None = None, *, offset: int = 0, limit: int | None = None) -> list[int]:

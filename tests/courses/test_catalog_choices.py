@@ -4,7 +4,9 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
+from courses.models import Course
 from tests.factories import CourseFactory, ProviderFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db
@@ -22,6 +24,10 @@ def facet_labels(response, name):
 
 def sort_labels(response):
     return [label for _, label in response.context["sorts"]]
+
+
+def sort_values(response):
+    return [value for value, _ in response.context["sorts"]]
 
 
 def test_a_facet_whose_one_value_every_result_has_is_not_offered(client):
@@ -78,6 +84,55 @@ def test_without_a_search_best_match_is_best_rated_so_it_is_not_offered_twice(cl
     sorts = sort_labels(client.get(LIST))
     assert "Best match" in sorts
     assert "Highest rated" not in sorts
+
+
+def test_title_sort_is_not_offered_where_the_default_order_already_is_by_title(client):
+    CourseFactory(title="Kafka Streams", rating=None)
+    CourseFactory(title="Kafka Connect", rating=None)
+
+    assert "title" not in sort_values(client.get(LIST))  # nothing rated: best rated falls back to title order
+    assert "title" in sort_values(client.get(LIST, {"q": "kafka"}))  # positive control: ranked by match
+    CourseFactory(title="Kafka Basics", rating=Decimal("4.5"))
+    assert "title" in sort_values(client.get(LIST))
+
+
+def test_lowest_price_is_not_offered_when_every_result_has_the_same_price_or_none(client):
+    CourseFactory(title="Kafka Streams", price=None)
+    CourseFactory(title="Kafka Connect", price=None)
+
+    assert "Lowest price" not in sort_labels(client.get(LIST, {"q": "kafka"}))  # nothing priced
+    CourseFactory(title="Kafka Basics", price=Decimal(0))
+    assert "Lowest price" in sort_labels(client.get(LIST, {"q": "kafka"}))  # the free one comes first
+    CourseFactory(title="Kafka Intro", price=Decimal(0))
+    free = client.get(LIST, {"q": "kafka", "price": "free"})
+    assert free.context["page"].paginator.count == 2
+    assert "Lowest price" not in sort_labels(free)  # every result is free
+
+
+def test_lowest_price_is_offered_between_different_paid_prices(client):
+    CourseFactory(title="Kafka Streams", price=Decimal(49))
+    CourseFactory(title="Kafka Connect", price=Decimal(49))
+
+    assert "Lowest price" not in sort_labels(client.get(LIST, {"q": "kafka"}))
+    CourseFactory(title="Kafka Basics", price=Decimal(19))
+    assert "Lowest price" in sort_labels(client.get(LIST, {"q": "kafka"}))
+
+
+def test_newest_is_not_offered_when_every_result_was_added_at_the_same_moment(client):
+    CourseFactory(title="Kafka Streams")
+    CourseFactory(title="Kafka Connect")
+    Course.objects.update(created_at=timezone.now())  # one import batch; before the first search builds the index
+
+    assert "Newest" not in sort_labels(client.get(LIST, {"q": "kafka"}))
+    CourseFactory(title="Kafka Basics")
+    assert "Newest" in sort_labels(client.get(LIST, {"q": "kafka"}))
+
+
+def test_a_chosen_sort_stays_offered_even_when_it_changes_nothing(client):
+    CourseFactory(title="Kafka Streams", price=None)
+    CourseFactory(title="Kafka Connect", price=None)
+
+    assert "Lowest price" in sort_labels(client.get(LIST, {"q": "kafka", "sort": "price"}))
 
 
 def test_a_single_result_offers_no_sort(client):
