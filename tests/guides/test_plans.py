@@ -5,10 +5,12 @@ import re
 import threading
 from decimal import Decimal
 from html import unescape
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.db import connection
-from django.urls import reverse
+from django.test import Client
+from django.urls import get_resolver, reverse
 from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains
 
@@ -465,18 +467,121 @@ def test_the_shared_link_shows_the_plan_read_only(client, plan):
     assert page["X-Robots-Tag"] == "noindex, nofollow"
 
 
-def test_writes_through_the_shared_link_are_refused(client, plan):
-    item = item_of(plan, "Paid Go")
-    shared = reverse("guides:plan_shared", kwargs={"token": plan.share_token})
+def plan_state(plan):
+    """Everything a write could change: the plan's own fields and each item's place, course and status."""
+    fields = list(LearningPlan.objects.filter(pk=plan.pk).values_list("title", "hours_per_week"))
+    items = list(plan.items.order_by("pk").values_list("pk", "section_id", "course_id", "status"))
+    return fields, items
 
-    assert client.post(shared, {"title": "Hijacked", "hours_per_week": "3"}).status_code == 403
-    status_url = reverse("guides:plan_item_status", kwargs={"token": plan.share_token, "item_id": item.pk})
-    assert client.post(status_url, {"status": "done"}).status_code == 403
-    delete_url = reverse("guides:plan_delete", kwargs={"token": plan.share_token})
-    assert client.post(delete_url).status_code == 403
-    item.refresh_from_db()
-    assert item.status == "todo"
-    assert LearningPlan.objects.filter(pk=plan.pk, title=plan.title).exists()
+
+PLAN_WRITES = [
+    "plan_shared",
+    "plan_detail",
+    "plan_delete",
+    "plan_item_add",
+    "plan_item_status",
+    "plan_item_move",
+    "plan_item_remove",
+    "plan_item_alternatives",
+]
+
+
+@pytest.fixture
+def writes(plan):
+    """Form data that changes `plan` for each of PLAN_WRITES (an item's routes change Paid Go)."""
+    go = TopicFactory(name="Go")
+    item_of(plan, "Paid Go").course.topics.set([go])
+    pace = {"title": "Hijacked", "hours_per_week": "3"}
+    return {
+        "plan_shared": pace,
+        "plan_detail": pace,
+        "plan_delete": {},
+        "plan_item_add": {"course": CourseFactory(title="Smuggled In").pk},
+        "plan_item_status": {"status": "done"},
+        "plan_item_move": {"section": plan.sections.get(anchor="tools").pk},
+        "plan_item_remove": {},
+        "plan_item_alternatives": {"course": CourseFactory(title="Free Go Tour", price=Decimal(0), topics=[go]).pk},
+    }
+
+
+def write_url(plan, name, token):
+    """The address of route `name` of `plan` with `token` in it (and Paid Go's id for an item's routes)."""
+    kwargs = {"token": token}
+    if name.startswith("plan_item_") and name != "plan_item_add":
+        kwargs["item_id"] = item_of(plan, "Paid Go").pk
+    return reverse(f"guides:{name}", kwargs=kwargs)
+
+
+@pytest.mark.parametrize("name", PLAN_WRITES)
+def test_every_write_through_the_shared_link_is_a_403(client, plan, writes, name):
+    before = plan_state(plan)
+
+    response = client.post(write_url(plan, name, plan.share_token), writes[name])
+
+    assert response.status_code == 403
+    assert plan_state(plan) == before
+    if name != "plan_shared":  # positive control: the same write with the plan's own token changes it
+        assert client.post(write_url(plan, name, plan.token), writes[name]).status_code == 302
+        assert plan_state(plan) != before
+
+
+def test_every_plan_route_that_accepts_a_post_is_in_the_shared_link_test(client, plan):
+    """A new write route must join PLAN_WRITES: every other route with a plan token refuses a POST."""
+    routes = [p.name for p in get_resolver("guides.urls").url_patterns if "plan_token:token" in str(p.pattern)]
+    assert {"plan_detail", "plan_item_status", "plan_print"} <= set(routes)  # positive control: the walk finds them
+    for name in set(routes) - set(PLAN_WRITES):
+        kwargs = {"token": plan.token} | ({"item_id": plan.items.first().pk} if "item_id" in str(name) else {})
+        assert client.post(reverse(f"guides:{name}", kwargs=kwargs)).status_code == 405, name
+
+
+def form_token(html, action):
+    """The CSRF token inside the form that posts to `action` (its action or a button's formaction)."""
+    forms = [form for form in re.findall(r"<form\b.*?</form>", html, re.S) if f'action="{action}"' in form]
+    assert len(forms) >= 1, f"no form posts to {action}"
+    found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', forms[0])
+    assert found, f"the form posting to {action} has no CSRF token"
+    return found.group(1)
+
+
+@pytest.mark.parametrize(
+    ("page", "name"),
+    [
+        ("plan_detail", "plan_item_status"),
+        ("plan_detail", "plan_item_remove"),
+        ("plan_detail", "plan_detail"),  # the pace
+        ("plan_item_move", "plan_item_move"),
+        ("plan_item_alternatives", "plan_item_alternatives"),
+        ("plan_delete", "plan_delete"),
+    ],
+)
+def test_the_plans_write_forms_need_their_csrf_token(plan, writes, page, name):
+    client = Client(enforce_csrf_checks=True)
+    html = client.get(write_url(plan, page, plan.token)).content.decode()
+    url, before = write_url(plan, name, plan.token), plan_state(plan)
+
+    refused = client.post(url, writes[name])
+
+    assert refused.status_code == 403
+    assert plan_state(plan) == before
+    accepted = client.post(url, {**writes[name], "csrfmiddlewaretoken": form_token(html, url)})
+    assert accepted.status_code == 302
+    assert plan_state(plan) != before
+
+
+def test_the_plan_page_offers_its_address_by_mail_and_to_copy(client, plan):
+    address = f"http://testserver{plan.get_absolute_url()}"
+
+    html = client.get(plan_url(plan)).content.decode()
+
+    mailto = unescape(re.search(r'<a class="share__action" href="(mailto:[^"]+)"', html).group(1))
+    query = parse_qs(urlsplit(mailto).query)
+    assert address in query["body"][0]
+    assert plan.title in query["subject"][0]
+    share = re.search(r"<div class=\"share\"[^>]*>", html).group(0)
+    assert f'data-share-url="{address}"' in share
+    assert re.search(r'<li hidden data-share-copy><button type="button"[^>]*>Copy link</button></li>', html)
+    assert "js/share.js" in html  # what shows the copy control where the browser can copy
+    assert f'value="{address}"' in html  # the address to select by hand without JavaScript
 
 
 @pytest.mark.parametrize(
