@@ -8,6 +8,7 @@ from django.utils.html import format_html
 from careerguide.admin import HistoryAdmin
 from courses import report_views
 from courses.models import Click, Conversion, Course, Offer, Partner, Provider, Topic
+from courses.stale_edits import StaleEditForm
 
 # Addresses typed without a scheme are taken as https (Django 6's default), not http.
 HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
@@ -23,6 +24,7 @@ class ProviderAdmin(admin.ModelAdmin):
 
 @admin.register(Topic)
 class TopicAdmin(HistoryAdmin):
+    form = StaleEditForm
     list_display = ["name", "slug", "synonyms"]
     search_fields = ["name", "synonyms"]
     prepopulated_fields = {"slug": ["name"]}
@@ -30,6 +32,7 @@ class TopicAdmin(HistoryAdmin):
 
 @admin.register(Course)
 class CourseAdmin(HistoryAdmin):
+    form = StaleEditForm
     formfield_overrides = HTTPS_URLS
     list_display = ["title", "kind", "provider", "level", "price", "certificate", "published", "updated_at"]
     list_filter = ["published", "kind", "level", "certificate", "language", "source"]
@@ -41,7 +44,7 @@ class CourseAdmin(HistoryAdmin):
     readonly_fields = ["rating", "rating_count", "source", "external_id", "created_at", "updated_at"]
     actions = ["publish_selected", "unpublish_selected"]
     fieldsets = [
-        (None, {"fields": ["kind", "title", "slug", "url", "published"]}),
+        (None, {"fields": ["kind", "title", "slug", "url", "published", "loaded_version"]}),  # the stale-edit stamp
         ("About", {"fields": ["description", "authors", "provider", "topics", "level", "language", "isbn"]}),
         ("What it costs and takes", {"fields": ["price", "currency", "certificate", "duration_hours"]}),
         ("Ratings, from the feed", {"fields": ["rating", "rating_count"]}),

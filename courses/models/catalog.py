@@ -68,6 +68,7 @@ class Topic(VisibleNames, models.Model):
         help_text="Other words learners search for, comma-separated, e.g. “golang” for Go or “k8s” for Kubernetes.",
     )
     description = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)  # the admin's stale-edit check (courses.stale_edits)
 
     history = HistoricalRecords()
     objects = TopicQuerySet.as_manager()

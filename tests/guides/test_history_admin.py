@@ -142,6 +142,36 @@ def test_a_stale_career_edit_is_refused_on_the_change_form(editor_client):
     assertContains(response, "Someone else saved this after you opened it")
 
 
+@pytest.mark.parametrize(("make", "field"), [(make_course, "title"), (make_topic, "name")], ids=["course", "topic"])
+def test_a_stale_catalog_edit_is_refused_on_the_change_form(editor_client, make, field):
+    obj = make()
+    model = type(obj)
+    data = as_browser_posts(editor_client.get(admin_url(obj, "change", obj.pk)).context["adminform"].form)
+    colleague_copy = model.objects.get(pk=obj.pk)
+    setattr(colleague_copy, field, "A colleague's name")
+    colleague_copy.save()
+
+    response = editor_client.post(admin_url(obj, "change", obj.pk), data | {field: "Mine"})
+
+    assert response.status_code == 200
+    assertContains(response, "Someone else saved this after you opened it")
+    assert getattr(model.objects.get(pk=obj.pk), field) == "A colleague's name"
+
+
+@pytest.mark.parametrize(("make", "field"), [(make_course, "title"), (make_topic, "name")], ids=["course", "topic"])
+def test_a_fresh_catalog_edit_saves(editor_client, make, field):
+    obj = make()
+    model = type(obj)
+    page = editor_client.get(admin_url(obj, "change", obj.pk))
+    data = as_browser_posts(page.context["adminform"].form)
+    assert data["loaded_version"]  # the form carries the version it was opened at
+
+    response = editor_client.post(admin_url(obj, "change", obj.pk), data | {field: "Mine"})
+
+    assert response.status_code == 302, response.context["errors"] if response.context else response
+    assert getattr(model.objects.get(pk=obj.pk), field) == "Mine"
+
+
 def history_rows(response) -> list[str]:
     """The history table's rows as text, one string per version, newest first."""
     html = response.content.decode()
