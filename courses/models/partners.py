@@ -14,6 +14,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 
 from courses.models.catalog import Course
+from courses.text import VisibleNames
 
 BROKEN_AFTER_FAILURES = 3
 
@@ -42,7 +43,9 @@ def destination_problem(url: str) -> str | None:
     return None
 
 
-class Partner(models.Model):
+class Partner(VisibleNames, models.Model):
+    visible_name_fields = ("name",)
+
     name = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(max_length=100, unique=True)
     allowed_hosts = models.TextField(
@@ -114,6 +117,10 @@ class Partner(models.Model):
 
     def clean(self):
         errors = {}
+        try:
+            super().clean()  # the name (VisibleNames), reported together with the rest
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
         for host in self.host_list():
             if not host.removeprefix("*.").replace("-", "").replace(".", "").isalnum() or not host.isascii():
                 errors["allowed_hosts"] = f"“{host}” is not a host name."

@@ -1,9 +1,10 @@
 """Partner managers run partners and offers in the admin; editors never see any of it."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from courses.models import Offer
+from courses.models import Offer, Partner
 from tests.factories import CourseFactory, OfferFactory, PartnerFactory, PartnerManagerFactory
 
 pytestmark = pytest.mark.django_db
@@ -38,6 +39,30 @@ def test_an_offer_off_the_partners_hosts_is_refused_in_the_admin(manager_client)
     assert response.status_code == 200
     assert "allowed hosts" in response.context["adminform"].form.errors["url"][0]
     assert Offer.objects.count() == 0
+
+
+def test_a_partner_name_of_invisible_characters_is_refused(manager_client):
+    partner = PartnerFactory(name="Learnly")
+    partner.name = "\u200b\u2060"
+
+    with pytest.raises(ValidationError, match="no visible characters"):
+        partner.full_clean()
+
+
+def test_invisible_characters_at_the_ends_of_a_partner_name_are_dropped_in_the_admin(manager_client):
+    response = manager_client.post(
+        reverse("admin:courses_partner_add"),
+        {
+            "name": "\ufeffLearnly\u200b",
+            "slug": "learnly",
+            "allowed_hosts": "learn.example.com",
+            "postback_secret": "shared-with-learnly",
+            "active": "on",
+        },
+    )
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert Partner.objects.get(slug="learnly").name == "Learnly"
 
 
 def test_broken_links_filter_lists_offers_that_failed_three_times(manager_client):
