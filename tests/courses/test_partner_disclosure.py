@@ -1,5 +1,6 @@
 """Learners and search engines are told honestly which links are paid, on every page."""
 
+import re
 from html.parser import HTMLParser
 
 import pytest
@@ -112,6 +113,19 @@ def test_the_best_live_offer_comes_first_and_ended_ones_are_not_shown(client):
 
     assert html.index(high.get_absolute_url()) < html.index(low.get_absolute_url())
     assert ended.get_absolute_url() not in html
+
+
+def test_the_disclosure_page_states_the_recommendation_rule_in_its_order(client):
+    html = client.get(reverse("courses:disclosure")).content.decode()
+
+    rule = html.split('id="recommendations"', 1)[1].split("</ol>", 1)[0]
+    steps = re.findall(r"<li>(.*?)</li>", rule, re.S)
+    # The order of CourseQuerySet.best_ids_for_topic_sets: topic match strength, rating, free first, duration known.
+    wanted = ["cover more of the section", "higher-rated", "free items", "length is known"]
+    found = [next((n for n, step in enumerate(steps) if phrase in step), None) for phrase in wanted]
+    assert None not in found, dict(zip(wanted, found, strict=True))
+    assert found == sorted(found)
+    assert "pick" in rule  # and that an editor's pick says so
 
 
 def test_the_disclosure_page_says_commissions_never_change_rankings(client):

@@ -246,6 +246,9 @@ def test_unknown_token_is_404(client, learnly):
     response = client.get(reverse("courses:partner_report", args=["not-a-token"]))
 
     assert response.status_code == 404
+    html = response.content.decode()
+    assert "We could not find that page" in html  # the site's page, not a bare error
+    assert "Learnly" not in html  # nothing of any partner's report
 
 
 def test_rotated_token_retires_the_old_link(client, learnly):

@@ -52,7 +52,11 @@ def test_thousands_of_query_fields_get_the_bad_request_page(client, career):
 @pytest.mark.parametrize("path", ["/careers/%E2%98%83/", "/careers/%00/", "/careers/a%2Fb/", "/%F0%9F%A7%91/"])
 def test_odd_paths_get_a_not_found_page(client, path):
     response = client.get(path)
+
     assert response.status_code == 404
+    html = response.content.decode()
+    assert "We could not find that page" in html  # the site's page, not a bare error
+    assert "Browse all career guides" in html  # with a way on
 
 
 def test_careers_search_with_nul_byte_lists_careers(client, career):

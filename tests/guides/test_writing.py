@@ -1,10 +1,12 @@
 """Writing in the admin: a server-rendered Markdown preview, what the sanitizer removed, a compact career page."""
 
+import datetime as dt
 import re
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import formats, timezone
 from pytest_django.asserts import assertContains, assertNotContains
 
 from guides.markdown import sanitizer_removals
@@ -92,10 +94,24 @@ def test_the_section_form_offers_the_preview_fits_the_body_and_folds_the_anchor(
 
 
 def test_the_career_page_lists_its_sections_compactly_with_links_to_edit_them(editor_client, career):
+    last_spring = dt.datetime(2026, 4, 2, 9, 30, tzinfo=dt.UTC)
+    career.sections.filter(kind="tools").update(published=False, updated_at=last_spring)
+
     response = editor_client.get(reverse("admin:guides_career_change", args=[career.pk]))
 
     html = response.content.decode()
     assert "<textarea" not in html.split('id="sections-group"')[1]  # no section bodies inline
+    table = html.split('id="sections-group"')[1].split("</table>")[0]
+    headers = [re.sub(r"<[^>]+>", "", header).strip() for header in re.findall(r"<th[^>]*>(.*?)</th>", table, re.S)]
+    assert {"Published", "Updated at"} <= set(headers)
+    rows = re.findall(r'<tr class="form-row has_original".*?</tr>', table, re.S)
+    sections = list(career.sections.order_by("position"))
+    assert len(rows) == len(sections)
+    for section, row in zip(sections, rows, strict=True):
+        published = re.search(r'<td class="field-published">(.*?)</td>', row, re.S).group(1)
+        assert bool(re.search(r"<input[^>]*\bchecked\b", published)) == section.published, section.heading
+        updated = re.search(r'<td class="field-updated_at">\s*<p>(.*?)</p>', row, re.S).group(1)
+        assert updated == formats.date_format(timezone.localtime(section.updated_at), "DATETIME_FORMAT")
     for section in career.sections.all():
         assertContains(response, section.heading)
         assertContains(response, reverse("admin:guides_guidesection_change", args=[section.pk]))
