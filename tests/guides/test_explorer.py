@@ -1,13 +1,15 @@
 import json
 import re
+from decimal import Decimal
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils.text import slugify
 from pytest_django.asserts import assertContains, assertNotContains
 
-from guides.models import Career, Occupation, Technology, squash
+from guides.models import Career, Occupation, OccupationTechnology, RelatedOccupation, Technology, squash
 from tests.db import HEAVY_BLOCK
 from tests.factories import CareerFactory, CourseFactory, TopicFactory
 from tests.guides.occupation_files import write_files
@@ -293,3 +295,265 @@ def test_other_comparisons_are_kept_out_of_the_index(client, occupations):
         assertContains(response, "Technologies they share")  # positive control: a comparison is shown
         assertContains(response, '<meta name="robots" content="noindex, follow">')
         assert response["X-Robots-Tag"] == "noindex, follow"
+
+
+# --- Combined filters and sorts over more careers --------------------------------------------------------------
+
+
+def occupation(title, *, education="", wage=None, growth=None, openings=None, interest=""):
+    """An occupation with only the figures a test names (pay and growth bands derived, as the import does)."""
+    number = Occupation.objects.count()
+    found = Occupation(
+        code=f"11-{number:04d}.00",
+        title=title,
+        slug=slugify(title),
+        entry_education=education,
+        median_wage=wage,
+        employment_change_percent=None if growth is None else Decimal(growth),
+        annual_openings=None if openings is None else Decimal(openings),
+        interest_code=interest,
+        investigative=Decimal("4.00") if "I" in interest else None,
+    )
+    found.derive_bands()
+    found.save()
+    return found
+
+
+@pytest.fixture
+def more_occupations(occupations):
+    """The three imported careers (all bachelor's degree; pay 80k-100k or 100k+; growth faster or much faster)
+    and four more with other education, pay and growth, one of them with no figures at all."""
+    occupation("Statisticians", education="master", wage=104_110, growth="7.0", openings="3.1")
+    occupation("Dental Assistants", education="postsecondary", wage=46_540, growth="6.6", openings="56.4")
+    occupation("Cashiers", education="none", wage=30_000, growth="-1.5", openings="558.4")
+    occupation("Astronomers", education="doctoral")
+    return occupations
+
+
+def facet_counts(response) -> dict[str, dict[str, tuple[int, bool]]]:
+    """{facet: {value: (the count a learner reads beside it, whether it is ticked)}} as the filter list shows."""
+    counts = {}
+    pattern = r'name="(\w+)" value="([^"]+)"( checked)?>\s*<span>[^<]* <small>\((\d+)\)</small>'
+    for name, value, checked, count in re.findall(pattern, response.content.decode()):
+        counts.setdefault(name, {})[value] = (int(count), bool(checked))
+    return counts
+
+
+def test_education_and_pay_ticked_together_match_either_education_and_the_pay(client, more_occupations):
+    response = client.get(EXPLORER, {"education": ["bachelor", "master"], "pay": "100k-plus"})
+
+    assert titles(response) == ["Computer Systems Engineers/Architects", "Statisticians"]
+    counts = facet_counts(response)
+    # Each facet is counted with the other's filter only: ticking another value there would add these.
+    assert counts["education"] == {"bachelor": (1, True), "master": (1, True)}
+    assert counts["pay"] == {"80k-100k": (2, False), "100k-plus": (2, True)}
+    assert counts["growth"] == {"faster": (1, False), "much-faster": (1, False)}  # both filters apply
+    assertContains(response, '<h2 class="results-count">2 careers</h2>')
+
+
+def test_growth_ticked_twice_with_a_pay_band_counts_each_facet_without_its_own_filter(client, more_occupations):
+    response = client.get(EXPLORER, {"growth": ["faster", "declining"], "pay": ["80k-100k", "under-40k"]})
+
+    assert titles(response) == ["Cashiers", "Registered Nurses", "Web Developers"]
+    counts = facet_counts(response)
+    assert counts["growth"] == {"declining": (1, True), "faster": (2, True)}  # much faster pays over $100,000
+    assert counts["pay"] == {
+        "under-40k": (1, True),
+        "40k-60k": (1, False),
+        "80k-100k": (2, True),
+        "100k-plus": (1, False),
+    }
+    assert counts["education"] == {"none": (1, False), "bachelor": (2, False)}
+
+
+def test_a_ticked_value_that_matches_nothing_with_the_others_shows_zero(client, more_occupations):
+    response = client.get(EXPLORER, {"education": "doctoral", "pay": "80k-100k"})
+
+    assert titles(response) == []
+    assert facet_counts(response)["education"] == {"bachelor": (2, False), "doctoral": (0, True)}
+    assertContains(response, "No career matches with these filters")
+
+
+def test_sort_by_growth_puts_the_fastest_first_and_unknown_figures_last(client, more_occupations):
+    assert titles(client.get(EXPLORER, {"sort": "growth"})) == [
+        "Computer Systems Engineers/Architects",  # +8.2 %
+        "Web Developers",  # +7.5 %
+        "Statisticians",  # +7.0 %
+        "Dental Assistants",  # +6.6 %
+        "Registered Nurses",  # +5.8 %
+        "Cashiers",  # -1.5 %
+        "Astronomers",  # not published
+    ]
+
+
+def test_sort_by_openings_puts_the_most_first_and_unknown_figures_last(client, more_occupations):
+    assert titles(client.get(EXPLORER, {"sort": "openings"})) == [
+        "Cashiers",  # 558,400
+        "Registered Nurses",  # 189,100
+        "Dental Assistants",  # 56,400
+        "Computer Systems Engineers/Architects",  # 31,300
+        "Web Developers",  # 5,400
+        "Statisticians",  # 3,100
+        "Astronomers",  # not published
+    ]
+
+
+def test_sort_by_pay_puts_unknown_figures_last(client, more_occupations):
+    assert titles(client.get(EXPLORER, {"sort": "pay"}))[-2:] == ["Cashiers", "Astronomers"]
+
+
+def test_sort_by_name_replaces_the_best_match_order_of_a_search(client, occupations):
+    Occupation.objects.create(
+        code="45-2093.00", title="Zookeepers", slug="zookeepers", search_document="|zookeepers|engineer|"
+    )
+
+    assert titles(client.get(EXPLORER, {"q": "engineer"}))[0] == "Zookeepers"  # positive control: exact title
+    assert titles(client.get(EXPLORER, {"q": "engineer", "sort": "name"})) == [
+        "Computer Systems Engineers/Architects",
+        "Web Developers",
+        "Zookeepers",
+    ]
+
+
+def test_without_a_search_careers_are_listed_by_name(client, more_occupations):
+    listed = titles(client.get(EXPLORER))
+
+    assert listed == sorted(listed)
+    assert len(listed) == 7
+
+
+# --- Query counts that do not grow ------------------------------------------------------------------------------
+
+
+def add_tools_and_related(occupation, count):
+    """`count` more technologies for `occupation` (two in three taught by a catalog topic with an item) and
+    `count` more related careers (one in three with a written guide); other careers given the same count share
+    these technologies and related careers."""
+    for number in range(count):
+        topic = None
+        if number % 3:
+            topic = TopicFactory(name=f"Tool {number}")
+            CourseFactory(title=f"Learning Tool {number}", topics=[topic], price=number % 2, duration_hours=3)
+        technology, _ = Technology.objects.get_or_create(name=f"Tool {number}", defaults={"topic": topic})
+        OccupationTechnology.objects.create(
+            occupation=occupation, technology=technology, hot=number % 2 == 0, in_demand=number % 4 == 0
+        )
+        other, _ = Occupation.objects.get_or_create(
+            code=f"13-{number:04d}.00", defaults={"title": f"Related {number}", "slug": f"related-{number}"}
+        )
+        RelatedOccupation.objects.get_or_create(
+            occupation=occupation, related=other, defaults={"tier": "Supplemental", "position": number + 10}
+        )
+        if number % 3 == 0 and not Career.objects.filter(occupation=other).exists():
+            CareerFactory(occupation=other)
+
+
+@pytest.mark.parametrize("count", [2, 30])
+def test_a_guide_tied_to_an_occupation_runs_as_many_queries_however_many_tools_and_related(
+    client, career, occupations, count, django_assert_num_queries
+):
+    career.occupation = occupations["15-1254.00"]
+    career.save()
+    add_tools_and_related(occupations["15-1254.00"], count)
+
+    # career; sections, their topics and picks; related; technologies; the tools' ranking (then cached); its items
+    with django_assert_num_queries(8 + HEAVY_BLOCK):
+        response = client.get("/careers/back-end-engineer/")
+    assertContains(response, "Learning Tool 1")  # positive control: the tools' items are listed
+    assertContains(response, "Related 0")
+
+
+@pytest.mark.parametrize("count", [2, 30])
+def test_compare_runs_as_many_queries_however_many_tools_the_careers_have(
+    client, occupations, count, django_assert_num_queries
+):
+    add_tools_and_related(occupations["15-1299.08"], count)  # B: the gap grows
+    add_tools_and_related(occupations["15-1254.00"], count // 2)  # A: shares half of them
+
+    # a and b (a guide by that slug, else the occupation), both technology lists, the gap's ranking, its items,
+    # whether the pair is linked from a profile
+    with django_assert_num_queries(8 + HEAVY_BLOCK):
+        response = client.get(
+            reverse("guides:career_compare"), {"a": "web-developers", "b": occupations["15-1299.08"].slug}
+        )
+    assertContains(response, f"Learning Tool {count - 1}")  # positive control: the gap's items are listed
+
+
+@pytest.mark.parametrize("count", [3, 40])
+def test_an_interest_page_runs_as_many_queries_however_many_careers_it_lists(
+    client, occupations, count, django_assert_num_queries
+):
+    for number in range(count):
+        found = occupation(f"Investigator {number}", interest="IS", wage=50_000 + number, growth="2.0")
+        if number % 3 == 0:
+            CareerFactory(occupation=found)
+
+    with django_assert_num_queries(2):  # count, the page with each career's guide
+        response = client.get(reverse("guides:interest_detail", kwargs={"code": "investigative"}))
+    assertContains(response, f"Investigator {count - 1}")
+    assertContains(response, '<span class="badge">Guide</span>')
+
+
+# --- Compare: the gap's catalog items and what they add up to ---------------------------------------------------
+
+
+def gap_section(response) -> str:
+    html = response.content.decode()
+    return html[html.index('id="learn-title"') :]
+
+
+def test_compare_gap_items_link_to_their_catalog_pages(client, occupations):
+    kubernetes = TopicFactory(name="Kubernetes")
+    CourseFactory(title="Kubernetes in Action", slug="kubernetes-in-action", topics=[kubernetes], price=0)
+    CourseFactory(title="Kubernetes Patterns", slug="kubernetes-patterns", kind="book", topics=[kubernetes])
+    CourseFactory(title="Kubernetes Draft", slug="kubernetes-draft", topics=[kubernetes], published=False)
+    Technology.objects.map_to_topics()
+
+    response = client.get(
+        reverse("guides:career_compare"), {"a": "web-developers", "b": occupations["15-1299.08"].slug}
+    )
+
+    learn = gap_section(response)
+    assert sorted(re.findall(r'<li class="pick"><a href="([^"]+)">', learn)) == [
+        "/courses/kubernetes-in-action/",
+        "/courses/kubernetes-patterns/",
+    ]
+    assert f'<a href="{kubernetes.get_absolute_url()}">Kubernetes' in learn  # the topic they were chosen for
+    for path in ("/courses/kubernetes-in-action/", "/courses/kubernetes-patterns/"):
+        assertContains(client.get(path), "<h1")  # each is a real catalog page
+
+
+def test_compare_totals_add_up_all_items_and_the_free_ones_apart(client, occupations):
+    kubernetes = TopicFactory(name="Kubernetes")
+    for title, price, hours in [
+        ("Kubernetes in Action", 0, 12),
+        ("Kubernetes Basics", 0, 5),
+        ("Kubernetes Up and Running", Decimal("39.99"), None),  # a book: no hours
+        ("Kubernetes Patterns", None, 8),  # no listed price
+    ]:
+        CourseFactory(title=title, topics=[kubernetes], price=price, duration_hours=hours)
+    Technology.objects.map_to_topics()
+
+    response = client.get(
+        reverse("guides:career_compare"), {"a": "web-developers", "b": occupations["15-1299.08"].slug}
+    )
+
+    learn = gap_section(response)
+    assert learn.count('<li class="pick">') == 4
+    assert "All together: 4 items · at least 25 hours · 2 free, 1 paid at USD 39.99." in learn
+    assert "Free only: 2 items · about 17 hours · free." in learn
+
+
+def test_compare_says_when_none_of_the_gap_items_is_free(client, occupations):
+    kubernetes = TopicFactory(name="Kubernetes")
+    CourseFactory(title="Kubernetes in Action", topics=[kubernetes], price=Decimal("49"), duration_hours=12)
+    CourseFactory(title="Kubernetes Patterns", topics=[kubernetes], price=None, duration_hours=None)
+    Technology.objects.map_to_topics()
+
+    response = client.get(
+        reverse("guides:career_compare"), {"a": "web-developers", "b": occupations["15-1299.08"].slug}
+    )
+
+    learn = gap_section(response)
+    assert "All together: 2 items · at least 12 hours · 1 paid at USD 49." in learn
+    assert "Free only: none of them is free." in learn
