@@ -557,3 +557,35 @@ def test_compare_says_when_none_of_the_gap_items_is_free(client, occupations):
     learn = gap_section(response)
     assert "All together: 2 items · at least 12 hours · 1 paid at USD 49." in learn
     assert "Free only: none of them is free." in learn
+
+
+# --- Learn the tools: topic pages and catalog searches ----------------------------------------------------------
+
+
+def test_a_tool_without_a_catalog_topic_links_to_a_catalog_search_for_its_name(client, occupations):
+    python = TopicFactory(name="Python")
+    Technology.objects.create(name="Microsoft Visual Basic for Applications VBA").occupation_links.create(
+        occupation=occupations["29-1141.00"]
+    )
+    Technology.objects.map_to_topics()
+
+    nurses = client.get("/careers/registered-nurses/")
+    developers = client.get("/careers/web-developers/")
+
+    assertContains(nurses, '<a href="/courses/?q=Epic%20Systems" rel="nofollow">Epic Systems')
+    assertContains(
+        nurses,
+        '<a href="/courses/?q=Microsoft%20Visual%20Basic%20for%20Applications%20VBA" rel="nofollow">'
+        "Microsoft Visual Basic for Applications VBA",
+    )
+    assertContains(developers, f'<a href="{python.get_absolute_url()}">Python')  # a mapped one: its topic page
+    assertNotContains(developers, "/courses/?q=Python")
+
+
+def test_the_catalog_search_a_tool_links_to_finds_its_items(client, occupations):
+    CourseFactory(title="Epic Systems for Nurses", description="Charting in Epic Systems.")
+
+    html = client.get("/careers/registered-nurses/").content.decode()
+    [search] = re.findall(r'<a href="(/courses/\?q=[^"]+)" rel="nofollow">Epic Systems', html)
+
+    assertContains(client.get(search), "Epic Systems for Nurses")
