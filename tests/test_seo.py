@@ -12,6 +12,7 @@ from pytest_django.asserts import assertContains
 
 from careerguide import seo
 from careerguide.sitemaps import CourseSitemap
+from guides.models import Occupation
 from tests.factories import (
     CareerFactory,
     CourseFactory,
@@ -96,13 +97,28 @@ def site(career):
         currency="EUR",
     )
     career.topics.set([go])
-    return {"career": career, "topic": go, "course": course, "book": book}
+    hygienists = Occupation.objects.create(
+        code="29-1292.00",
+        title="Dental Hygienists",
+        slug="dental-hygienists",
+        interest_code="SCR",
+        social=Decimal("6.10"),
+        median_wage=94_260,
+        wage_year=2024,
+        employment_change_percent=Decimal("7.4"),
+        bls_release="2024\u201334",
+        entry_education="associate",
+    )
+    return {"career": career, "topic": go, "course": course, "book": book, "occupation": hygienists}
 
 
 PUBLIC_PAGES = {
     "home": lambda site: reverse("guides:home"),
     "careers": lambda site: reverse("guides:career_list"),
     "guide": lambda site: site["career"].get_absolute_url(),
+    "career-profile": lambda site: site["occupation"].get_absolute_url(),  # data only, no written guide
+    "interests": lambda site: reverse("guides:interest_list"),
+    "interest": lambda site: reverse("guides:interest_detail", kwargs={"code": "social"}),
     "catalog": lambda site: reverse("courses:list"),
     "catalog-search": lambda site: reverse("courses:list") + "?q=go",
     "catalog-topic": lambda site: reverse("courses:list") + "?topic=go",
@@ -116,6 +132,7 @@ MAIN_TYPE = {
     "home": "WebSite",
     "careers": "ItemList",
     "guide": "Article",
+    "career-profile": "Occupation",
     "course": "Course",
     "book": "Book",
     "topics": "ItemList",
@@ -360,6 +377,58 @@ def test_catalog_pages_keep_their_number_in_the_canonical(client):
     assert head(client.get(reverse("courses:list"), {"page": "1"})).canonical == ["http://testserver/courses/"]
 
 
+def test_a_career_profile_is_titled_and_described_from_its_figures(client, site):
+    tags = head(client.get(site["occupation"].get_absolute_url()))
+
+    assert tags.titles == ["Dental Hygienists: pay, outlook and skills · careerguide"]
+    assert tags.one("description") == (
+        "Dental Hygienists: median pay $94,260 a year (2024), +7.4 % projected change 2024\u201334, typical entry: "
+        "associate's degree. Interests, related careers, technologies and courses to learn them."
+    )
+    assert tags.canonical == ["http://testserver/careers/dental-hygienists/"]
+    [occupation] = tags.of_type("Occupation")
+    assert occupation["occupationalCategory"] == "29-1292.00"
+
+
+ATTRIBUTED_PAGES = {
+    "explorer": lambda site: reverse("guides:career_list"),
+    "compare": lambda site: reverse("guides:career_compare") + "?a=dental-hygienists&b=back-end-engineer",
+    "interests": lambda site: reverse("guides:interest_list"),
+    "interest": lambda site: reverse("guides:interest_detail", kwargs={"code": "social"}),
+    "career-profile": lambda site: site["occupation"].get_absolute_url(),
+    "guide-with-figures": lambda site: site["career"].get_absolute_url(),
+}
+
+
+def footer(response) -> str:
+    html = response.content.decode()
+    return html[html.index('<footer class="site-footer">') : html.index("</footer>")]
+
+
+@pytest.mark.parametrize("page", ATTRIBUTED_PAGES)
+def test_pages_with_onet_or_bls_figures_credit_them_in_the_footer(client, site, page):
+    web = Occupation.objects.create(code="15-1254.00", title="Web Developers", slug="web-developers")
+    site["career"].occupation = web  # the guide "Back End Engineer" shows its figures
+    site["career"].save()
+
+    response = client.get(ATTRIBUTED_PAGES[page](site))
+
+    assert response.status_code == 200
+    credit = footer(response)
+    assert '<a href="https://www.onetcenter.org/database.html">O*NET 30.1 Database</a>' in credit
+    assert "U.S. Department of Labor, Employment and Training Administration (USDOL/ETA)" in credit
+    assert '<a href="https://creativecommons.org/licenses/by/4.0/">CC BY 4.0</a>' in credit
+    assert '<a href="https://www.bls.gov/emp/">Employment Projections 2024\u201334</a>' in credit
+
+
+@pytest.mark.parametrize("page", ["home", "catalog", "course", "topic"])
+def test_pages_without_those_figures_carry_no_credit_for_them(client, site, page):
+    credit = footer(client.get(PUBLIC_PAGES[page](site)))
+
+    assert "How we earn money" in credit  # positive control: the footer
+    assert "O*NET" not in credit
+
+
 def test_career_search_points_to_the_career_list_and_is_not_indexed(client, site):
     tags = head(client.get(reverse("guides:career_list"), {"q": "back end"}))
 
@@ -505,8 +574,6 @@ def test_sitemap_queries_do_not_grow_with_items(client, django_assert_max_num_qu
 
 
 def test_sitemap_lists_career_profiles_once_and_guides_at_their_own_address(client, site):
-    from guides.models import Occupation
-
     web = Occupation.objects.create(code="15-1254.00", title="Web Developers", slug="web-developers")
     nurses = Occupation.objects.create(code="29-1141.00", title="Registered Nurses", slug="registered-nurses")
     site["career"].occupation = web
