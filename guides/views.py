@@ -47,6 +47,9 @@ def career_list(request):
     if request.htmx and not request.htmx.history_restore_request:
         template += "#explorer"
     submitted = [pair for pair in query_pairs(request) if pair[0] != "page"]
+    canonical = request.path
+    if not submitted and found.page.number > 1:  # each page of the whole list is its own, as in the catalog
+        canonical += f"?page={found.page.number}"
     context = {
         "form": form,
         "filters": filters,
@@ -59,6 +62,7 @@ def career_list(request):
         "guides": guides,
         # Search results and combined filters would flood the index with near-duplicates.
         "robots": seo.NOINDEX if submitted else "",
+        "canonical": canonical,
         "structured_data": seo.item_list(request, name="Careers", items=list(found.page.object_list)),
     }
     response = render(request, template, context)
@@ -125,6 +129,7 @@ def interest_detail(request, code):
         "score_field": INTEREST_FIELDS[letter],
         "page": page,
         "others": [(label, label.lower()) for value, label in Interest.choices if value != letter],
+        "canonical": request.path + (f"?page={page.number}" if page.number > 1 else ""),
     }
     return render(request, "guides/interest_detail.html", context)
 

@@ -390,6 +390,43 @@ def test_a_career_profile_is_titled_and_described_from_its_figures(client, site)
     assert occupation["occupationalCategory"] == "29-1292.00"
 
 
+def many_occupations(count: int) -> None:
+    """`count` social careers, more than a page of the explorer (25) or of an interest (50) when asked."""
+    Occupation.objects.bulk_create(
+        Occupation(code=f"11-{n:04d}.00", title=f"Career {n:03d}", slug=f"career-{n:03d}", interest_code="S")
+        for n in range(count)
+    )
+
+
+def test_interest_pages_keep_their_number_in_the_canonical(client, site):
+    many_occupations(60)
+    social = reverse("guides:interest_detail", kwargs={"code": "social"})
+
+    assert head(client.get(social)).canonical == ["http://testserver/careers/interests/social/"]
+    second = head(client.get(social, {"page": "2"}))
+    assert second.canonical == ["http://testserver/careers/interests/social/?page=2"]
+    assert second.titles == ["Social careers, page 2 · careerguide"]
+
+
+def test_explorer_pages_keep_their_number_in_the_canonical(client, site):
+    many_occupations(30)
+
+    assert head(client.get(reverse("guides:career_list"))).canonical == ["http://testserver/careers/"]
+    second = head(client.get(reverse("guides:career_list"), {"page": "2"}))
+    assert second.canonical == ["http://testserver/careers/?page=2"]
+    assert "robots" not in second.meta
+    assert second.titles == ["Explore 31 careers: pay, outlook and interests, page 2 · careerguide"]  # and the site's
+
+
+def test_a_filtered_explorer_page_keeps_pointing_to_the_explorer(client, site):
+    many_occupations(30)
+
+    tags = head(client.get(reverse("guides:career_list"), {"interest": "S", "page": "2"}))
+
+    assert tags.canonical == ["http://testserver/careers/"]
+    assert tags.one("robots") == "noindex, follow"
+
+
 ATTRIBUTED_PAGES = {
     "explorer": lambda site: reverse("guides:career_list"),
     "compare": lambda site: reverse("guides:career_compare") + "?a=dental-hygienists&b=back-end-engineer",
