@@ -589,3 +589,23 @@ def test_the_catalog_search_a_tool_links_to_finds_its_items(client, occupations)
     [search] = re.findall(r'<a href="(/courses/\?q=[^"]+)" rel="nofollow">Epic Systems', html)
 
     assertContains(client.get(search), "Epic Systems for Nurses")
+
+
+def test_compare_shows_the_most_asked_for_24_tools_and_folds_the_rest(client, occupations):
+    """Two careers with dozens of tools in common: a phone reader sees the first 24 of each list, in demand
+    first, and opens the rest on request, instead of scrolling through every one."""
+    add_tools_and_related(occupations["15-1299.08"], 30)
+    add_tools_and_related(occupations["15-1254.00"], 30)  # the same 30 tools: all shared
+
+    response = client.get(
+        reverse("guides:career_compare"), {"a": "web-developers", "b": occupations["15-1299.08"].slug}
+    )
+
+    shared = response.content.decode().split('id="shared-title"', 1)[1].split("</section>", 1)[0]
+    shown, folded = shared.split('<details class="tech-more">', 1)
+    in_common = len(response.context["comparison"].shared)  # the 30, and what the fixture's careers shared
+    assert in_common > 30
+    assert f"All {in_common} technologies" in folded
+    assert shown.count("<li>") == 24
+    assert folded.count("<li>") == in_common - 24
+    assert "Tool 0<" in shown  # in demand and hot: among the first shown
