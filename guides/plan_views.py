@@ -212,7 +212,9 @@ def plan_detail(request, token):
 
 def _render_plan(request, plan, *, form=None, status=200, template="guides/plans/plan_detail.html", read_only=False):
     view = plans.plan_view(plan)
-    _attach_item_urls(plan, [item for section in view.sections for item in section.plan_items])
+    items = [item for section in view.sections for item in section.plan_items]
+    _attach_action_urls(plan, items)
+    _attach_course_urls(items)
     context = {
         "view": view,
         "plan": plan,
@@ -251,22 +253,39 @@ def plan_print(request, token):
 @vary_on_headers("HX-Request")
 @require_POST
 def plan_item_status(request, token, item_id):
-    """A tick: sets one item's status. With htmx, answers the item and the progress it changed."""
-    plan = _plan_or_404(token)
+    """A tick: sets one item's status. With htmx, answers the item's form and the progress it changed."""
+    item = _item_or_404(token, item_id) if request.htmx else None  # with its plan: one query for both
+    plan = item.plan if item else _plan_or_404(token)
     form = StatusForm(request.POST)
     if not form.is_valid():
         return HttpResponseBadRequest("Status must be to do, in progress or done.")
     if not plans.set_status(plan=plan, item_id=item_id, status=form.cleaned_data["status"]):
         raise Http404("No such item in this plan.")
-    if request.htmx:
-        return _render_tick(request, plan, item_id)
+    if item:
+        item.status = form.cleaned_data["status"]
+        return _render_tick(request, plan, item)
     return _back_to(plan, f"item-{item_id}")
 
 
+def _item_or_404(token: str, item_id: int) -> PlanItem:
+    """The item of the plan at `token`, with the plan and only what the item's form shows."""
+    item = (
+        PlanItem.objects.filter(plan__token=token, pk=item_id)
+        .select_related("plan", "course")
+        .only(*ITEM_FORM_FIELDS, "plan__token", "plan__touched_at", "plan__hours_per_week")
+        .first()
+    )
+    if item is None:
+        _plan_or_404(token)  # a 403 for the shared token, a 404 for none
+        raise Http404("No such item in this plan.")
+    return item
+
+
 ITEM_ACTIONS = ("status", "move", "remove", "alternatives")
+ITEM_FORM_FIELDS = ("title", "status", "section_id", "course__price", "course__published")  # what a tick shows
 
 
-def _attach_item_urls(plan, items) -> None:
+def _attach_action_urls(plan, items) -> None:
     """Each item's action addresses, from one reverse() per action rather than four per item (a tenth of a
     60-item page's rendering time).
     """
@@ -275,21 +294,18 @@ def _attach_item_urls(plan, items) -> None:
         head, tail = sample.rsplit("/999999999/", 1)
         for item in items:
             setattr(item, f"{action}_url", f"{head}/{item.pk}/{tail}")
+
+
+def _attach_course_urls(items) -> None:
     head, tail = reverse("courses:detail", kwargs={"slug": "slug-placeholder"}).rsplit("/slug-placeholder/", 1)
     for item in items:
         if item.course_id:
             item.course_url = f"{head}/{item.course.slug}/{tail}"  # Course.get_absolute_url, once per page
 
 
-def _render_tick(request, plan, item_id):
+def _render_tick(request, plan, item):
     # Only what the item's form shows: its line (title, partner link) is unchanged by a tick.
-    item = (
-        PlanItem.objects.filter(plan=plan, pk=item_id)
-        .select_related("course")
-        .only("title", "status", "section_id", "course__price", "course__published")
-        .first()
-    )
-    _attach_item_urls(plan, [item])
+    _attach_action_urls(plan, [item])
     section_progress, whole = plans.progress_by_section(plan)
     section = PlanSection(pk=item.section_id)
     section.progress = section_progress[item.section_id]

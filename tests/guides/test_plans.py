@@ -204,6 +204,15 @@ def test_a_tick_updates_one_row_only(client, plan, django_assert_max_num_queries
         client.post(item_url(plan, item, "status"), {"status": "done"})
 
 
+def test_a_tick_with_htmx_reads_a_fixed_number_of_queries(client, plan, django_assert_max_num_queries):
+    for course in CourseFactory.create_batch(40):
+        plans.add_course(plan=plan, course=course)
+    item = item_of(plan, "Paid Go")
+    with django_assert_max_num_queries(3):  # the item with its plan, the UPDATE, the items' rows for the progress
+        response = client.post(item_url(plan, item, "status"), {"status": "done"}, headers={"HX-Request": "true"})
+    assertContains(response, "1 of 45 done")
+
+
 @pytest.mark.parametrize("status", ["finished", "", "\x00", "d" * 10000])
 def test_a_bad_status_is_a_400(client, plan, status):
     item = item_of(plan, "Paid Go")
