@@ -198,6 +198,30 @@ def test_a_tick_with_htmx_answers_the_item_and_the_progress_it_changed(client, p
     assert response["Cache-Control"] == "private, no-store"
 
 
+def test_the_page_and_a_tick_show_an_items_form_alike(client, plan):
+    """The page fills one rendering of the form per kind of item in; a tick renders the form for its item."""
+    statuses = {"Free SQL": "doing", "Paid Go": "doing", "Paid Book": "done"}  # a free and a paid item alike
+    for title, status in statuses.items():
+        plans.set_status(plan=plan, item_id=item_of(plan, title).pk, status=status)
+    gone = item_of(plan, "Free HTTP").course
+    gone.published = False
+    gone.save()
+    PlanItem.objects.filter(pk=item_of(plan, "Paid Book").pk).update(title='Paid <Book> & "Co"')
+    token = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
+
+    page = client.get(plan_url(plan)).content.decode()
+
+    for item in plan.items.all():
+        action = f'action="{item_url(plan, item, "status")}"'
+        on_page = re.search(rf'<form class="plan-item__actions" method="post" {action}.*?</form>', page, re.S)
+        fragment = client.post(
+            item_url(plan, item, "status"), {"status": item.status}, headers={"HX-Request": "true"}
+        ).content.decode()
+        ticked = re.search(r'<form class="plan-item__actions".*?</form>', fragment, re.S)
+        assert token.sub("csrf", on_page.group(0)) == token.sub("csrf", ticked.group(0)), item.title
+    assert "Paid &lt;Book&gt; &amp; &quot;Co&quot;" in page  # positive control: the escaped title was filled in
+
+
 def test_a_tick_updates_one_row_only(client, plan, django_assert_max_num_queries):
     item = item_of(plan, "Paid Go")
     with django_assert_max_num_queries(2):  # the plan, the UPDATE of the item (touched within the hour: no write)
