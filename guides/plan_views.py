@@ -17,6 +17,7 @@ from urllib.parse import quote, urlsplit
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import get_template
 from django.urls import reverse
@@ -331,12 +332,14 @@ def _attach_action_forms(request, plan, items) -> None:
     stand_in = PlanItem(title=STAMP_TITLE)
     stand_in.pk = STAMP_ID
     _attach_action_urls(plan, [stand_in])
+    # One masked token for all, as one rendering of the page gives its forms: each masking costs 32 urandom calls.
+    context = {"item": stand_in, "plan": plan, "csrf_token": get_token(request)}
     forms = {}
     for item in items:
         kind = (item.status, item.offered, item.offered and item.course.is_free)
         if kind not in forms:
             stand_in.status, stand_in.course = item.status, item.course
-            forms[kind] = template.render({"item": stand_in, "plan": plan}, request)
+            forms[kind] = template.render(context, request)
         filled = forms[kind].replace(STAMP_ID, str(item.pk)).replace(STAMP_TITLE, escape(item.title))
         item.actions_form = mark_safe(filled)  # the partial's own markup, with a number and an escaped title
 
