@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
+from django.db import connections
 from django.db.models import Count, F
 
 from careerguide import cache_versions
@@ -139,19 +140,24 @@ def _name_stem(name: str) -> str:
     return words[0] if words else name
 
 
-def _provider_sites(slugs: list[str], *, sample: int = 200) -> dict[str, str]:
+def _provider_sites(slugs: list[str], *, sample: int = 20) -> dict[str, str]:
     """Each provider's site: its website's host, or the host its items' addresses share
     (pdos.csail.mit.edu and missing.csail.mit.edu → csail.mit.edu), else the commonest one.
+
+    `sample` items a provider. Where the database allows (PostgreSQL), each provider is read on its own index, all
+    in one statement (a UNION ALL): one read of all their items together took every row from the first
+    providers (a small one could get no site), and at 1,000,000 items it ran past the web request's 1 s
+    deadline. SQLite (the development database, with no deadline) takes that one read. Cached afterwards.
     """
+    rows = Course.objects.published().order_by().values_list("provider__slug", "provider__website", "url")
+    if connections[rows.db].features.supports_slicing_ordering_in_compound:
+        samples = [rows.filter(provider__slug=slug)[:sample] for slug in slugs]
+        rows = samples[0].union(*samples[1:], all=True)
+    else:
+        rows = rows.filter(provider__slug__in=slugs)[: sample * len(slugs)]
     hosts = defaultdict(Counter)
-    rows = (
-        Course.objects.published()
-        .filter(provider__slug__in=slugs)
-        .values_list("provider__slug", "provider__website", "url")
-    )
-    for slug, website, url in rows[: sample * len(slugs)]:
-        host = site_of(website or url)
-        if host:
+    for slug, website, url in rows:
+        if host := site_of(website or url):
             hosts[slug][host] += 1
     sites = {}
     for slug, counter in hosts.items():

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -184,3 +185,15 @@ def test_providers_with_near_identical_names_show_where_each_one_is(client):
         "MIT OpenCourseWare (ocw.mit.edu)",
         "MIT Press (mitpress.mit.edu)",
     ]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a read per provider needs LIMIT in a UNION")
+def test_a_small_provider_beside_a_big_namesake_still_shows_where_it_is(client):
+    """The big provider's items must not use up the sample: each namesake's items are read on their own."""
+    big = ProviderFactory(name="MIT", slug="mit")
+    CourseFactory.create_batch(450, provider=big, url="https://pdos.csail.mit.edu/6.824/")  # > any one sample
+    CourseFactory(provider=ProviderFactory(name="MIT Press", slug="mit-press"), url="https://mitpress.mit.edu/b/")
+
+    labels = facet_labels(client.get(LIST), "provider")
+
+    assert sorted(labels) == ["MIT (pdos.csail.mit.edu)", "MIT Press (mitpress.mit.edu)"]
