@@ -531,6 +531,37 @@ def test_on_a_phone_an_editor_sees_much_of_a_section_body_at_once(open_browser_p
     assert height > 0.5 * PHONE["height"], height  # Django's own phone CSS made it 120 px: five lines
 
 
+def test_an_editor_previews_a_body_with_a_script_and_is_told_what_the_sanitizer_removed(
+    open_browser_page, demo_site, editors_group
+):
+    editor = EditorFactory()
+    section = Career.objects.get(slug=GUIDE).sections.order_by("position", "pk")[0]
+    saved_body = section.body
+    page = open_browser_page(viewport=DESKTOP)
+
+    page.goto(demo_site.url + "/admin/login/")
+    page.get_by_label("Username").fill(editor.username)
+    page.get_by_label("Password").fill("correct horse battery staple")
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"{demo_site.url}/admin/guides/guidesection/{section.pk}/change/")
+    page.locator("#id_body").fill(
+        'Start with **SQL**.\n\n<script>alert("typed")</script>\n\n<a href="#manual" onclick="steal()">The manual</a>'
+    )
+    with page.expect_response(lambda response: response.request.headers.get("hx-request") == "true"):
+        page.get_by_role("button", name="Preview the body").click()
+
+    preview = page.locator("#markdown-preview")
+    expect(preview.locator("strong")).to_have_text("SQL")  # the Markdown, rendered
+    expect(preview.get_by_role("link", name="The manual")).to_be_visible()
+    warning = preview.locator(".errornote")
+    expect(warning).to_contain_text("Not shown to learners, removed: <script>, onclick attribute.")
+    expect(preview.locator("script, [onclick]")).to_have_count(0)
+    assert page.context.pages == [page]  # swapped in place: the form's new-tab fallback did not open
+    screenshot(page, "flow-markdown-preview-removals-desktop")
+    section.refresh_from_db()
+    assert section.body == saved_body  # a preview saves nothing
+
+
 def test_an_editor_adds_a_course_with_provider_and_topics_by_keyboard_through_named_autocompletes(
     open_browser_page, demo_site, editors_group
 ):

@@ -10,9 +10,12 @@ import os
 import re
 import shutil
 import subprocess
+from importlib import import_module
 from pathlib import Path
 
 import pytest
+from django.db import connection
+from django.db.migrations.loader import MigrationLoader
 from django.db.models import Count
 from django.urls import reverse
 
@@ -20,7 +23,7 @@ from courses.models import Course, Partner, Topic
 from guides import plans
 from guides.models import Career, GuideSection
 from tests.browser.conftest import DESKTOP, PHONE
-from tests.factories import ClickFactory, ConversionFactory, UserFactory
+from tests.factories import ClickFactory, ConversionFactory, PartnerManagerFactory, UserFactory
 
 axe_playwright = pytest.importorskip("axe_playwright_python.sync_playwright", reason="needs the `browser` extra")
 
@@ -213,32 +216,74 @@ def test_every_page_type_is_valid_html(page, demo_site, page_types, tmp_path):
 # -- the admin: the pages editors and partner managers work in -----------------------------------------------
 
 
+# A body as an editor might paste it: Markdown, a script and an inline handler the sanitizer takes out.
+HOSTILE_BODY = 'Learn **SQL** first.\n\n<script>alert(1)</script>\n\n<a href="#manual" onclick="steal()">The manual</a>'
+
+
 @pytest.fixture
 def admin_page_types(demo_site):
     """Path of each admin page type #14 touched, for a superuser (who sees every link an editor or partner
     manager sees): the index with its Reports section, the compact career page, a section with picks (select2
-    autocomplete), its history list and a version with a diff, a course to add and to change, a topic, the
-    partner report and the password change a one-time password leads to."""
+    autocomplete), one with a draft revision waiting (its Publish and Discard buttons) and the staff preview
+    showing that draft, the history lists of sections, careers, courses and topics and a version with a diff, a
+    course to add and to change, a topic, the partner report and the password change a one-time password leads
+    to."""
     section = GuideSection.objects.filter(picks__isnull=False).order_by("pk").first() or GuideSection.objects.first()
     section.body += "\n\nA second version, so the history has a diff."
     section.save()
     version = section.history.order_by("history_date").first()
+    drafted = (
+        GuideSection.objects.filter(published=True, career__published=True).exclude(pk=section.pk).order_by("pk")
+    ).first()
+    drafted.save_draft(
+        heading=drafted.heading,
+        body="A waiting revision, shown in the preview.\n\n" + drafted.body,
+        live_heading=drafted.heading,
+        live_body=drafted.body,
+    )
+    drafted.save()
+    career = section.career
+    career.summary += " Edited once, so its history has a diff."
+    career.save()
     course = Course.objects.published().filter(topics__isnull=False).order_by("pk").first()
+    course.save()  # load_demo's bulk loads leave no versions: a first one, then a change
+    course.description += " Edited once, so its history has a diff."
+    course.save()
     topic = Topic.objects.order_by("pk").first()
+    topic.save()
     return {
         "admin index": "/admin/",
-        "career (sections inline)": f"/admin/guides/career/{section.career_id}/change/",
+        "career (sections inline)": f"/admin/guides/career/{career.pk}/change/",
+        "career history": f"/admin/guides/career/{career.pk}/history/",
         "section list": "/admin/guides/guidesection/",
         "section (picks, preview)": f"/admin/guides/guidesection/{section.pk}/change/",
+        "section (draft revision waiting)": f"/admin/guides/guidesection/{drafted.pk}/change/",
+        "guide preview (draft revision)": reverse("guides:career_preview", kwargs={"slug": drafted.career.slug}),
         "section history": f"/admin/guides/guidesection/{section.pk}/history/",
         "section version (diff)": f"/admin/guides/guidesection/{section.pk}/history/{version.pk}/",
         "course list": "/admin/courses/course/",
         "course add": "/admin/courses/course/add/",
         "course": f"/admin/courses/course/{course.pk}/change/",
+        "course history": f"/admin/courses/course/{course.pk}/history/",
         "topic": f"/admin/courses/topic/{topic.pk}/change/",
+        "topic history": f"/admin/courses/topic/{topic.pk}/history/",
         "partner report": "/admin/courses/partner/report/",
         "password change": "/admin/password_change/",
     }
+
+
+@pytest.fixture
+def partner_managers_group(transactional_db):
+    """The Partner managers group, made by its migration's own code: an earlier test's flush emptied the auth tables."""
+    migrated = MigrationLoader(connection).project_state().apps
+    import_module("courses.migrations.0005_partner_managers_group").grant(migrated, None)
+
+
+@pytest.fixture
+def view_only_page_types(admin_page_types, partner_managers_group):
+    """Path of each admin page type a view-only partner manager reads: a course's earlier version, as values."""
+    version = Course.history.order_by("history_date").first()  # admin_page_types gave a course its versions
+    return {"course version (view only)": f"/admin/courses/course/{version.id}/history/{version.history_id}/"}
 
 
 def sign_in_to_admin(page, url, user):
@@ -249,36 +294,89 @@ def sign_in_to_admin(page, url, user):
     page.wait_for_url(url + "/admin/")
 
 
-@pytest.mark.parametrize("viewport", VIEWPORTS)
-def test_every_admin_page_type_has_no_axe_wcag_violations(open_browser_page, demo_site, admin_page_types, viewport):
-    page = open_browser_page(viewport=VIEWPORTS[viewport])
+def preview_without_javascript(page, url):
+    """The admin's "Preview the body" as a browser without JavaScript sends it (`page` has it off): the whole
+    section form, posted into a new tab. Returns the answer that tab shows."""
+    page.goto(url + f"/admin/guides/guidesection/{GuideSection.objects.order_by('pk').first().pk}/change/")
+    page.locator("#id_body").fill(HOSTILE_BODY)
+    preview = reverse("guides:markdown_preview")
+    posted = page.context.expect_event("response", lambda response: response.url.endswith(preview))
+    with posted as answer, page.expect_popup() as tab:
+        page.get_by_role("button", name="Preview the body").click()
+    tab.value.wait_for_load_state()
+    assert answer.value.status == 200
+    assert "removed" in answer.value.text()  # the page with the sanitizer's warning, not a sign-in page
+    return answer.value
+
+
+def show_again(page, answer):
+    """Open `answer`'s address in `page`, answered with what the server sent then: axe needs JavaScript (without
+    it its timers never fire), and a POST's answer cannot be fetched again. Its body comes decompressed."""
+    headers = {k: v for k, v in answer.all_headers().items() if k not in ("content-encoding", "content-length")}
+    body = answer.body()
+    page.route(answer.url, lambda route: route.fulfill(status=200, headers=headers, body=body), times=1)
+    assert page.goto(answer.url).ok  # not a GET's 405
+    page.unroute(answer.url)
+
+
+def admin_axe_violations(page, where: str) -> dict[str, list[dict]]:
+    """axe's violations on the admin page as it is, in light and dark, keyed by `where` and the scheme."""
     found = {}
-    page.goto(demo_site.url + "/admin/login/")
     for scheme in COLOR_SCHEMES:
         page.emulate_media(color_scheme=scheme)
-        page.wait_for_timeout(300)
+        page.wait_for_timeout(300)  # the admin's links fade between colours (0.15 s): judge the settled ones
         if violations := run_axe(page, preload=False):
-            found[f"admin sign-in ({viewport}, {scheme})"] = violations
-    sign_in_to_admin(page, demo_site.url, UserFactory(is_staff=True, is_superuser=True))
+            found[f"{where}, {scheme})"] = violations
+    return found
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_every_admin_page_type_has_no_axe_wcag_violations(
+    open_browser_page, demo_site, admin_page_types, view_only_page_types, viewport
+):
+    page = open_browser_page(viewport=VIEWPORTS[viewport])
+    page.goto(demo_site.url + "/admin/login/")
+    found = admin_axe_violations(page, f"admin sign-in ({viewport}")
+    superuser = UserFactory(is_staff=True, is_superuser=True)
+    sign_in_to_admin(page, demo_site.url, superuser)
     for name, path in admin_page_types.items():
         page.goto(demo_site.url + path)
-        for scheme in COLOR_SCHEMES:
-            page.emulate_media(color_scheme=scheme)
-            page.wait_for_timeout(300)  # the admin's links fade between colours (0.15 s): judge the settled ones
-            if violations := run_axe(page, preload=False):
-                found[f"{name} ({path}, {viewport}, {scheme})"] = violations
+        found |= admin_axe_violations(page, f"{name} ({path}, {viewport}")
+    no_javascript = open_browser_page(java_script_enabled=False)
+    sign_in_to_admin(no_javascript, demo_site.url, superuser)
+    show_again(page, preview_without_javascript(no_javascript, demo_site.url))
+    found |= admin_axe_violations(page, f"Markdown preview without JavaScript (POST, {viewport}")
+    manager = open_browser_page(viewport=VIEWPORTS[viewport])
+    sign_in_to_admin(manager, demo_site.url, PartnerManagerFactory())
+    for name, path in view_only_page_types.items():
+        manager.goto(demo_site.url + path)
+        found |= admin_axe_violations(manager, f"{name} ({path}, partner manager, {viewport}")
 
     assert found == {}, "axe-core WCAG 2.2 AA violations:\n" + describe(found)
 
 
-def test_every_admin_page_type_is_valid_html(page, demo_site, admin_page_types, tmp_path):
+def test_every_admin_page_type_is_valid_html(
+    open_browser_page, demo_site, admin_page_types, view_only_page_types, tmp_path
+):
     command = vnu_command()
+    page = open_browser_page(java_script_enabled=False)  # the preview's form posts as it does without JavaScript
     documents = {"admin sign-in (/admin/login/)": page.request.get(demo_site.url + "/admin/login/").text()}
     sign_in_to_admin(page, demo_site.url, UserFactory(is_staff=True, is_superuser=True))
     for name, path in admin_page_types.items():
         response = page.request.get(demo_site.url + path)  # shares the signed-in context's cookies
         assert response.status == 200, name
         documents[f"{name} ({path})"] = response.text()
+    documents["Markdown preview without JavaScript (POST)"] = preview_without_javascript(page, demo_site.url).text()
+    manager = open_browser_page()
+    sign_in_to_admin(manager, demo_site.url, PartnerManagerFactory())
+    for name, path in view_only_page_types.items():
+        response = manager.request.get(demo_site.url + path)
+        assert response.status == 200, name
+        assert 'value="Revert"' not in response.text(), name  # the values only
+        documents[f"{name} ({path}, partner manager)"] = response.text()
+    served = "".join(documents.values())
+    assert 'name="_discard_draft"' in served  # the section with a draft waiting offers to discard it
+    assert '<span class="badge">Draft revision</span>' in served  # and the staff preview shows that draft
     errors, _ = check_with_vnu(command, documents, tmp_path)
 
     assert errors == [], "Nu HTML Checker errors:\n" + "\n".join(errors)
