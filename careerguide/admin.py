@@ -27,26 +27,31 @@ def word_diff(old: str, new: str):
     """The new text with removed words in <del> and added words in <ins>, every word escaped."""
     old_words, new_words = _WORDS.findall(normalized(old)), _WORDS.findall(normalized(new))
     parts = []
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old_words, new_words, autojunk=False).get_opcodes():
+    opcodes = difflib.SequenceMatcher(None, old_words, new_words, autojunk=False).get_opcodes()
+    for position, (tag, i1, i2, j1, j2) in enumerate(opcodes):
         if tag in ("delete", "replace"):
             parts.append(("del", "".join(old_words[i1:i2])))
         if tag in ("insert", "replace"):
             parts.append(("ins", "".join(new_words[j1:j2])))
         if tag == "equal":
-            parts.append(("", _around_changes(old_words[i1:i2], first=i1 == 0, last=i2 == len(old_words))))
+            unchanged = old_words[i1:i2]
+            after, before = position > 0, position < len(opcodes) - 1  # a change before it, after it
+            parts.append(("", _around_changes(unchanged, after_change=after, before_change=before)))
     return format_html_join(
         "", "{}", ((format_html("<{}>{}</{}>", tag, text, tag) if tag else text,) for tag, text in parts)
     )
 
 
-def _around_changes(tokens: list[str], *, first: bool, last: bool, context: int = 24) -> str:
+def _around_changes(tokens: list[str], *, after_change: bool, before_change: bool, context: int = 24) -> str:
     """Unchanged text between changes, cut to the words next to them: a one-word edit of a long body shows a
-    line of context, not the whole body (`context` counts words and the spaces between them).
+    line of context, not the whole body (`context` counts words and the spaces between them). The words kept
+    are those next to a change: after the one before this text, before the one after it (an addition at the
+    end of a body shows the words it follows).
     """
     if len(tokens) <= 2 * context + 1:
         return "".join(tokens)
-    head = "" if first else "".join(tokens[:context])
-    tail = "" if last else "".join(tokens[-context:])
+    head = "".join(tokens[:context]) if after_change else ""
+    tail = "".join(tokens[-context:]) if before_change else ""
     return f"{head} … {tail}" if head and tail else f"{head} …" if head else f"… {tail}"
 
 

@@ -250,3 +250,22 @@ def test_the_word_diff_keeps_the_spaces_around_each_change_and_cuts_long_unchang
     assert "word30" not in html  # far from the change: cut
     assert html.startswith("… word")
     assert html.endswith(" …")
+
+
+@pytest.mark.parametrize("where", ["end", "start"])
+def test_the_word_diff_of_an_addition_shows_the_words_next_to_it(where):
+    """A paragraph added at the end (or the start) of a long body: the editor reads where it went, not "…"."""
+    from careerguide.admin import word_diff
+
+    body = " ".join(f"word{n}" for n in range(60))
+    new = f"{body} Added at the end." if where == "end" else f"Added at the start. {body}"
+
+    html = str(word_diff(body, new))
+
+    if where == "end":
+        assert html.startswith("… ")
+        assert html.endswith("word58 word59<ins> Added at the end.</ins>")
+    else:
+        assert html.endswith(" …")
+        assert html.startswith("<ins>Added at the start. </ins>word0 word1")
+    assert "word30" not in html  # far from the addition: still cut
