@@ -103,3 +103,12 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def sign_in_to_admin(page, url, user):
+    """Signs `user` (made by the factories, with their password) in to the admin at `url` and waits for its index."""
+    page.goto(url + "/admin/login/")
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill("correct horse battery staple")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(url + "/admin/")

@@ -17,7 +17,7 @@ from django.db.migrations.loader import MigrationLoader
 
 from courses.models import Click, Course
 from guides.models import Career
-from tests.browser.conftest import DESKTOP, PHONE, playwright_api, screenshot
+from tests.browser.conftest import DESKTOP, PHONE, playwright_api, screenshot, sign_in_to_admin
 from tests.factories import EditorFactory, OfferFactory, PartnerFactory
 
 expect = playwright_api.expect
@@ -438,10 +438,7 @@ def test_an_editor_rewords_and_reorders_sections_in_the_admin_and_the_public_gui
     added = "Edited in the browser test: read the manual first."
     page = open_browser_page(viewport=DESKTOP)
 
-    page.goto(demo_site.url + "/admin/login/")
-    page.get_by_label("Username").fill(editor.username)
-    page.get_by_label("Password").fill("correct horse battery staple")
-    page.get_by_role("button", name="Log in").click()
+    sign_in_to_admin(page, demo_site.url, editor)
     page.get_by_role("link", name="Careers").click()
     page.get_by_role("link", name="Back End Engineer").click()
     rows = page.locator("#sections-group tbody tr.form-row")
@@ -476,10 +473,7 @@ def test_an_editor_drafts_a_change_previews_it_publishes_it_and_reverts_it(open_
     page = open_browser_page(viewport=DESKTOP)
     learner = open_browser_page()
 
-    page.goto(demo_site.url + "/admin/login/")
-    page.get_by_label("Username").fill(editor.username)
-    page.get_by_label("Password").fill("correct horse battery staple")
-    page.get_by_role("button", name="Log in").click()
+    sign_in_to_admin(page, demo_site.url, editor)
     page.goto(f"{demo_site.url}/admin/guides/guidesection/{section.pk}/change/")
 
     # Save as draft: learners keep the published text.
@@ -521,10 +515,7 @@ def test_on_a_phone_an_editor_sees_much_of_a_section_body_at_once(open_browser_p
     section = Career.objects.get(slug=GUIDE).sections.order_by("position", "pk")[0]
     page = open_browser_page(viewport=PHONE)
 
-    page.goto(demo_site.url + "/admin/login/")
-    page.get_by_label("Username").fill(editor.username)
-    page.get_by_label("Password").fill("correct horse battery staple")
-    page.get_by_role("button", name="Log in").click()
+    sign_in_to_admin(page, demo_site.url, editor)
     page.goto(f"{demo_site.url}/admin/guides/guidesection/{section.pk}/change/")
 
     height = page.locator("#id_body").bounding_box()["height"]
@@ -539,10 +530,7 @@ def test_an_editor_previews_a_body_with_a_script_and_is_told_what_the_sanitizer_
     saved_body = section.body
     page = open_browser_page(viewport=DESKTOP)
 
-    page.goto(demo_site.url + "/admin/login/")
-    page.get_by_label("Username").fill(editor.username)
-    page.get_by_label("Password").fill("correct horse battery staple")
-    page.get_by_role("button", name="Log in").click()
+    sign_in_to_admin(page, demo_site.url, editor)
     page.goto(f"{demo_site.url}/admin/guides/guidesection/{section.pk}/change/")
     page.locator("#id_body").fill(
         'Start with **SQL**.\n\n<script>alert("typed")</script>\n\n<a href="#manual" onclick="steal()">The manual</a>'
@@ -568,10 +556,7 @@ def test_an_editor_adds_a_course_with_provider_and_topics_by_keyboard_through_na
     """The select2 boxes announce what they are for ("Provider", "Topics"), not just "combobox", and still work."""
     editor = EditorFactory()
     page = open_browser_page(viewport=DESKTOP)
-    page.goto(demo_site.url + "/admin/login/")
-    page.get_by_label("Username").fill(editor.username)
-    page.get_by_label("Password").fill("correct horse battery staple")
-    page.get_by_role("button", name="Log in").click()
+    sign_in_to_admin(page, demo_site.url, editor)
     page.goto(demo_site.url + "/admin/courses/course/add/")
 
     page.get_by_label("Title:").fill("Keyboard Added Course")

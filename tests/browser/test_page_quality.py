@@ -22,7 +22,7 @@ from django.urls import reverse
 from courses.models import Course, Partner, Topic
 from guides import plans
 from guides.models import Career, GuideSection
-from tests.browser.conftest import DESKTOP, PHONE
+from tests.browser.conftest import DESKTOP, PHONE, sign_in_to_admin
 from tests.factories import ClickFactory, ConversionFactory, PartnerManagerFactory, UserFactory
 
 axe_playwright = pytest.importorskip("axe_playwright_python.sync_playwright", reason="needs the `browser` extra")
@@ -284,14 +284,6 @@ def view_only_page_types(admin_page_types, partner_managers_group):
     """Path of each admin page type a view-only partner manager reads: a course's earlier version, as values."""
     version = Course.history.order_by("history_date").first()  # admin_page_types gave a course its versions
     return {"course version (view only)": f"/admin/courses/course/{version.id}/history/{version.history_id}/"}
-
-
-def sign_in_to_admin(page, url, user):
-    page.goto(url + "/admin/login/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill("correct horse battery staple")
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(url + "/admin/")
 
 
 def preview_without_javascript(page, url):
