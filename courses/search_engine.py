@@ -186,7 +186,7 @@ SORT_SPREAD_FIELDS = ["rating", "rating_count", "created", "price"]  # the fast 
 
 def counts(text: str, filters: dict) -> dict:
     """Every facet's counts and the total, in courses.facets' shape: {facet: {value: (label, count)}},
-    "total", "rated", and "varies": for the rating, newest and price sorts, whether their values differ among
+    "total", and "varies": for the rating, newest and price sorts, whether their values differ among
     the results at all (where they do not, the sort is title order). AND across facets, OR within one; each
     facet counted without its own filter.
     """
@@ -199,7 +199,7 @@ def counts(text: str, filters: dict) -> dict:
         return _must([matches, *[query for name, query in active.items() if name != skip]])
 
     everything = without("")
-    aggregations = {"total": {"value_count": {"field": "id"}}, "rated": {"value_count": {"field": "rating"}}}
+    aggregations = {"total": {"value_count": {"field": "id"}}}
     # The sorts' own values, in the same pass: the catalog drops a sort that cannot reorder these results.
     aggregations |= {f"{name}_stats": {"stats": {"field": name}} for name in SORT_SPREAD_FIELDS}
     for name, field in [*TERMS.items(), ("price", "price_class"), ("certificate", "certificate")]:
@@ -251,7 +251,6 @@ def counts(text: str, filters: dict) -> dict:
     certified = buckets["certificate"].get(1, 0)  # the engine reports booleans as 0 and 1
     result["certificate"] = {True: ("With certificate", certified)}
     result["total"] = int(found["total"]["value"] or 0)
-    result["rated"] = int(found["rated"]["value"] or 0)
     result["varies"] = _sort_values_vary(found, result["total"])
     return result
 
