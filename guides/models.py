@@ -426,8 +426,10 @@ def new_plan_token() -> str:
 
 class LearningPlanQuerySet(models.QuerySet):
     def untouched_since(self, moment):
-        """Plans nobody has changed since `moment` (ticks, edits and additions count; reading does not)."""
-        return self.filter(touched_at__lt=moment)
+        """Plans nobody has changed since `moment` (ticks, edits and additions count; reading does not). A tick
+        writes only its item's updated_at, not touched_at (guides.plans.set_status), so items count too.
+        """
+        return self.filter(touched_at__lt=moment).exclude(items__updated_at__gte=moment)
 
 
 class LearningPlan(models.Model):

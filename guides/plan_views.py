@@ -259,35 +259,23 @@ def plan_print(request, token):
 @require_POST
 def plan_item_status(request, token, item_id):
     """A tick: sets one item's status. With htmx, answers the item's form and the progress it changed."""
-    item = _item_or_404(token, item_id) if request.htmx else None  # with its plan: one query for both
-    plan = item.plan if item else _plan_or_404(token)
+    read = plans.read_tick(token=token, item_id=item_id) if request.htmx else None  # one query, plan included
+    if request.htmx and read is None:
+        _plan_or_404(token)  # a 403 for the shared token, a 404 for none
+        raise Http404("No such item in this plan.")
+    plan = read.plan if read else _plan_or_404(token)
     form = StatusForm(request.POST)
     if not form.is_valid():
         return HttpResponseBadRequest("Status must be to do, in progress or done.")
     if not plans.set_status(plan=plan, item_id=item_id, status=form.cleaned_data["status"]):
         raise Http404("No such item in this plan.")
-    if item:
-        item.status = form.cleaned_data["status"]
-        return _render_tick(request, plan, item)
+    if read:
+        read.item.status = form.cleaned_data["status"]
+        return _render_tick(request, read)
     return _back_to(plan, f"item-{item_id}")
 
 
-def _item_or_404(token: str, item_id: int) -> PlanItem:
-    """The item of the plan at `token`, with the plan and only what the item's form shows."""
-    item = (
-        PlanItem.objects.filter(plan__token=token, pk=item_id)
-        .select_related("plan", "course")
-        .only(*ITEM_FORM_FIELDS, "plan__token", "plan__touched_at", "plan__hours_per_week")
-        .first()
-    )
-    if item is None:
-        _plan_or_404(token)  # a 403 for the shared token, a 404 for none
-        raise Http404("No such item in this plan.")
-    return item
-
-
 ITEM_ACTIONS = ("status", "move", "remove", "alternatives")
-ITEM_FORM_FIELDS = ("title", "status", "section_id", "course__price", "course__published")  # what a tick shows
 # Stand-ins for an item's id and title in a form rendered once for many items: private-use characters, which
 # no id, markup or plan token holds, and which escaping leaves as they are.
 STAMP_ID, STAMP_TITLE = "\ue000", "\ue001"
@@ -344,10 +332,11 @@ def _attach_action_forms(request, plan, items) -> None:
         item.actions_form = mark_safe(filled)  # the partial's own markup, with a number and an escaped title
 
 
-def _render_tick(request, plan, item):
+def _render_tick(request, read: plans.TickRead):
     # Only what the item's form shows: its line (title, partner link) is unchanged by a tick.
+    plan, item = read.plan, read.item
     _attach_action_urls(plan, [item])
-    section_progress, whole = plans.progress_by_section(plan)
+    section_progress, whole = read.progress_by_section()
     section = PlanSection(pk=item.section_id)
     section.progress = section_progress[item.section_id]
     context = {
