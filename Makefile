@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-browser run serve serve-prepare test test-browser audit observatory lint format clean
+.PHONY: install install-browser run serve worker serve-prepare test test-browser audit observatory lint format clean
 
 install: $(STAMP)
 
@@ -25,7 +25,12 @@ run: install
 	@echo "  careerguide is running at http://$(HOST):$(PORT)/"
 	@echo "  Editor login: $(PY) manage.py create_editor YOUR_NAME  (prints a one-time password),"
 	@echo "  then sign in at http://$(HOST):$(PORT)/admin/"
+	@echo "  Background jobs (click replay, link checks, …) run in a worker beside it: \"Background jobs\" in the admin."
 	@echo
+	@# The worker in the background, stopped with the server (Ctrl-C, or the server exiting). It does not reload
+	@# on code changes as runserver does: restart `make run` after changing a job.
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+	$(PY) manage.py qcluster & worker=$$!; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 # Production settings on this machine: DEBUG off, hashed and compressed static files, gunicorn with the repo's
@@ -44,6 +49,10 @@ serve: install
 	@mkdir -p var
 	@flock var/serve.lock $(MAKE) --no-print-directory serve-prepare
 	exec env $(SERVE_ENV) GUNICORN_BIND=$(HOST):$(PORT) $(VENV)/bin/gunicorn -c careerguide/gunicorn.conf.py careerguide.wsgi
+
+# The background-job worker for `make serve` (same settings; run it in a second terminal, one or more per host).
+worker: install
+	exec env $(SERVE_ENV) $(PY) manage.py qcluster
 
 serve-prepare:
 	@test -n "$$DJANGO_SECRET_KEY" || test -s $(SECRET_KEY_FILE) || \

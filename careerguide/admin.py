@@ -179,3 +179,77 @@ class AutocompleteView(AutocompleteJsonView):
 
     def serialize_result(self, obj, to_field_name):
         return {"id": str(getattr(obj, to_field_name)), "text": autocomplete_label(obj)}
+
+
+def register_job_admins(site) -> None:
+    """The task queue's pages (careerguide/jobs.py) with least privilege: its history (successes, failures) is a
+    record, read by whoever was granted to view it and never edited; re-running a job, or changing a schedule (its
+    function is a dotted path: code to run), is for superusers only; the raw queue is seen by superusers only."""
+    from django.contrib import admin
+    from django.template.defaultfilters import truncatechars
+    from django_q import admin as queue_admin
+    from django_q.models import Failure, OrmQ, Schedule, Success
+
+    class SuperuserActions:
+        def get_actions(self, request):
+            return super().get_actions(request) if request.user.is_superuser else {}
+
+        def get_object(self, request, object_id, from_field=None):
+            # A run's id is text: a NUL byte would reach PostgreSQL, which refuses it (a 500). No run has one.
+            if "\x00" in unquote(object_id):
+                return None
+            return super().get_object(request, object_id, from_field)
+
+    # The schedule's name (the task's group), when it ran, and what it said: the hashed task names and the cluster
+    # are the same noise on every line, and pushed the result out of a phone's width.
+    class HistoryOfRuns(SuperuserActions, queue_admin.TaskAdmin):
+        list_display = ("group", "started", "short_result", "seconds")
+        list_display_links = ("group",)
+
+        @admin.display(description="Took")
+        def seconds(self, obj):
+            return f"{obj.time_taken():.1f} s"
+
+        @admin.display(description="Result")
+        def short_result(self, obj):
+            return truncatechars(str(obj.result), 100)
+
+        def has_change_permission(self, request, obj=None):
+            return False
+
+    class HistoryOfFailures(SuperuserActions, queue_admin.FailAdmin):
+        list_display = ("group", "started", "attempt_count", "short_result")
+        list_display_links = ("group",)
+
+        def has_change_permission(self, request, obj=None):
+            return False
+
+    class Schedules(queue_admin.ScheduleAdmin):
+        def has_add_permission(self, request):
+            return request.user.is_superuser
+
+        def has_change_permission(self, request, obj=None):
+            return request.user.is_superuser
+
+    class Queue(queue_admin.QueueAdmin):
+        def has_view_permission(self, request, obj=None):
+            return request.user.is_superuser
+
+        def has_change_permission(self, request, obj=None):
+            return False
+
+        def has_delete_permission(self, request, obj=None):
+            return request.user.is_superuser
+
+        def has_module_permission(self, request):
+            return request.user.is_superuser
+
+    for model, model_admin in (
+        (Success, HistoryOfRuns),
+        (Failure, HistoryOfFailures),
+        (Schedule, Schedules),
+        (OrmQ, Queue),
+    ):
+        if site.is_registered(model):
+            site.unregister(model)
+        site.register(model, model_admin)

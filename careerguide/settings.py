@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "template_partials.apps.SimpleAppConfig",
     "csp",
     "simple_history",
+    "django_q",
     "guides",
     "courses",
 ]
@@ -322,3 +323,27 @@ SILENCED_SYSTEM_CHECKS = [
     "django_ratelimit.E003",
     "django_ratelimit.W001",
 ]
+
+# Background jobs (careerguide/jobs.py): django-q2 with the database as its queue, so SQLite and PostgreSQL both
+# work with nothing else to run, and a job a killed worker held is handed out again `retry` seconds after it was
+# taken (a broker that deletes a job on delivery, such as its Redis one, would lose it). `retry` must exceed
+# `timeout`, or a job still running would be handed to a second worker.
+JOB_LOCK_DIR = Path(os.environ.get("JOB_LOCK_DIR", VAR_DIR / "job-locks"))  # on SQLite (careerguide/jobs.py)
+TASK_TIMEOUT_SECONDS = int(os.environ.get("TASK_TIMEOUT_SECONDS", "1800"))
+Q_CLUSTER = {
+    "name": "careerguide",
+    "label": "Background jobs",
+    "orm": "default",
+    "workers": int(os.environ.get("TASK_WORKERS", "2")),
+    "timeout": TASK_TIMEOUT_SECONDS,
+    "retry": int(os.environ.get("TASK_RETRY_SECONDS", str(TASK_TIMEOUT_SECONDS + 300))),
+    "max_attempts": int(os.environ.get("TASK_MAX_ATTEMPTS", "3")),
+    "ack_failures": False,  # a failed job stays queued and is tried again after `retry`, up to max_attempts
+    "catch_up": False,  # after downtime, one run of a schedule, not one per missed period
+    # Successful runs kept for the admin's history, per job (its function), so the minute job's runs never
+    # push out a month of the daily ones; failures are all kept.
+    "save_limit": 500,
+    "save_limit_per": "func",
+    "poll": float(os.environ.get("TASK_POLL_SECONDS", "1")),
+    "log_level": os.environ.get("TASK_LOG_LEVEL", "WARNING"),
+}

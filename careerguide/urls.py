@@ -7,12 +7,13 @@ from django.views.generic import RedirectView
 from django_ratelimit.decorators import ratelimit
 
 from careerguide import sitemaps, views
-from careerguide.admin import AutocompleteView
+from careerguide.admin import AutocompleteView, register_job_admins
 from careerguide.page_cache import cache_public_page
 
 admin.site.site_header = "careerguide admin"
 admin.site.site_title = "careerguide admin"
 admin.site.index_title = "Guides and catalog"
+register_job_admins(admin.site)
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),

@@ -28,6 +28,12 @@ class CoursesConfig(AppConfig):
             m2m_changed.connect(catalog_changed, sender=through, dispatch_uid=f"catalog-changed-m2m-{through.__name__}")
         _connect_search_change_log()
 
+        from django.db.models.signals import post_migrate
+
+        from courses.signals import schedule_catalog_jobs
+
+        post_migrate.connect(schedule_catalog_jobs, sender=self, dispatch_uid="schedule-catalog-jobs")
+
 
 def _connect_search_change_log():
     """Everything a search can see writes a change-log entry that each host's search index applies."""

@@ -49,3 +49,12 @@ def record_career_topics_change(sender, instance, action, reverse, pk_set, **kwa
 def record_search_changes(kind: str, object_ids) -> None:
     """Log changes for the search index, in the transaction of the change when there is one."""
     SearchChange.objects.bulk_create([SearchChange(kind=kind, object_id=pk) for pk in object_ids if pk is not None])
+
+
+def schedule_catalog_jobs(sender, using, **kwargs):
+    """After every migrate: the catalog's background jobs are on the task queue's schedule (idempotent)."""
+    from careerguide.jobs import keep_schedules, schedule_table_exists
+    from courses.jobs import SCHEDULES
+
+    if schedule_table_exists(using):
+        keep_schedules(SCHEDULES, using=using)

@@ -20,7 +20,12 @@ class GuidesConfig(AppConfig):
         for through in (GuideSection.topics.through, GuideSectionPick):
             m2m_changed.connect(pages_changed, sender=through, dispatch_uid=f"pages-changed-m2m-{through.__name__}")
 
-        from guides.signals import note_one_time_password
+        from django.db.models.signals import post_migrate
+
+        from guides.signals import note_one_time_password, schedule_plan_jobs
+
+        # The app's background jobs are kept on the task queue's schedule by every migrate (careerguide/jobs.py).
+        post_migrate.connect(schedule_plan_jobs, sender=self, dispatch_uid="schedule-plan-jobs")
 
         # A one-time password (create_editor) opens only the password change: noted at sign-in, in the session.
         user_logged_in.connect(note_one_time_password, dispatch_uid="note-one-time-password")

@@ -45,6 +45,13 @@ def search_index_dir(settings, tmp_path):
     search_index._live.pop(settings.SEARCH_INDEX_DIR, None)
 
 
+@pytest.fixture(autouse=True)
+def job_lock_dir(settings, tmp_path):
+    """Background jobs' locks on SQLite (careerguide/jobs.py) live in the test's own folder."""
+    settings.JOB_LOCK_DIR = tmp_path / "job-locks"
+    return settings.JOB_LOCK_DIR
+
+
 @pytest.fixture
 def one_rate_window(monkeypatch):
     """Keep every request of a test in one rate-limit window: a slow run must not cross into the next."""

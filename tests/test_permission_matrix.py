@@ -5,11 +5,16 @@ login) and a superuser. Rights come from the groups' data migrations (guides 000
 admin model or group permission fails here until this table says who may use it.
 """
 
+import uuid
+
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
+from django_q.models import Failure, OrmQ, Schedule, Success, Task
+from django_q.tasks import async_task
 from simple_history.admin import SimpleHistoryAdmin
 
 from guides.models import Occupation, Technology
@@ -50,6 +55,12 @@ RIGHTS = {
     "courses.offer":        ("",    "vacd",          "vacd"),
     "courses.click":        ("",    "v",             "vd"),
     "courses.conversion":   ("",    "v",             "vd"),
+    # Background jobs: their history and schedules are read by partner managers (link checks, click replay);
+    # re-running a job or changing a schedule (a function's dotted path: code) is a superuser's, as is the queue.
+    "django_q.success":     ("",    "v",             "vd"),
+    "django_q.failure":     ("",    "v",             "vd"),
+    "django_q.schedule":    ("",    "v",             "vacd"),
+    "django_q.ormq":        ("",    "",              "vd"),
 }  # fmt: skip
 
 # The private pages and who gets them: allowed, refused (403/404) or sent to the admin login.
@@ -90,7 +101,28 @@ MAKE = {
     "courses.offer": OfferFactory,
     "courses.click": ClickFactory,
     "courses.conversion": ConversionFactory,
+    "django_q.success": lambda: job_run(success=True),
+    "django_q.failure": lambda: job_run(success=False),
+    "django_q.schedule": lambda: Schedule.objects.create(name="Nightly", func="courses.jobs.check_links"),
+    "django_q.ormq": lambda: queued_job(),
 }
+
+
+def queued_job():
+    """A job waiting for a worker, as the queue holds it."""
+    task_id = async_task("courses.jobs.replay_clicks")
+    return next(job for job in OrmQ.objects.all() if job.task_id() == task_id)
+
+
+def job_run(*, success: bool):
+    """One finished run of a job, as a worker records it."""
+    now = timezone.now()
+    run = Task.objects.create(
+        id=uuid.uuid4().hex, name="one-run", func="courses.jobs.replay_clicks", started=now, stopped=now,
+        success=success, result="Recorded 0 spooled click(s)." if success else "Traceback …",
+    )  # fmt: skip
+    return (Success if success else Failure).objects.get(pk=run.pk)
+
 
 ADMIN_MODELS = sorted(model._meta.label_lower for model in admin.site._registry)
 HISTORY_MODELS = sorted(
