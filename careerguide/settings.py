@@ -347,3 +347,14 @@ Q_CLUSTER = {
     "poll": float(os.environ.get("TASK_POLL_SECONDS", "1")),
     "log_level": os.environ.get("TASK_LOG_LEVEL", "WARNING"),
 }
+
+# Catalog feeds pulled by the worker (courses/feed_pulls.py). A pull that breaks any of these limits is a failed
+# pull: nothing of it is retired. FEED_MAX_BYTES bounds the download after decompression (a gzip bomb too).
+FEED_MAX_BYTES = int(os.environ.get("FEED_MAX_BYTES", str(2 * 1024**3)))
+FEED_READ_TIMEOUT_SECONDS = float(os.environ.get("FEED_READ_TIMEOUT_SECONDS", "30"))  # silence between two reads
+FEED_TOTAL_TIMEOUT_SECONDS = float(os.environ.get("FEED_TOTAL_TIMEOUT_SECONDS", "900"))  # the whole download
+FEED_MAX_SHRINK_PERCENT = int(os.environ.get("FEED_MAX_SHRINK_PERCENT", "20"))  # a new feed's default
+# Feeds on loopback or private addresses are refused (a partner manager must not reach the site's own Redis or
+# database through the worker); tests and a local bench serve feeds on 127.0.0.1 and switch this on.
+FEED_ALLOW_PRIVATE_ADDRESSES = env_bool("FEED_ALLOW_PRIVATE_ADDRESSES", False)
+FEED_DOWNLOAD_DIR = Path(os.environ.get("FEED_DOWNLOAD_DIR", VAR_DIR / "feed-downloads"))

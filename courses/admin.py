@@ -1,13 +1,17 @@
-from django.contrib import admin
+from datetime import timedelta
+
+from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 from django.db import models
-from django.urls import path
+from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from careerguide.admin import HistoryAdmin
 from courses import report_views
-from courses.models import Click, Conversion, Course, Offer, Partner, Provider, Topic
+from courses.feed_pulls import confirm_held_pull
+from courses.models import Click, Conversion, Course, Feed, FeedPull, Offer, Partner, Provider, Topic
 from courses.stale_edits import StaleEditForm
 
 # Addresses typed without a scheme are taken as https (Django 6's default), not http.
@@ -30,18 +34,43 @@ class TopicAdmin(HistoryAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
+UNCONFIRMED_DAYS = 30
+
+
+class FeedFreshnessFilter(admin.SimpleListFilter):
+    title = "feed"
+    parameter_name = "freshness"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("unconfirmed", f"No feed has listed it for {UNCONFIRMED_DAYS} days"),
+            ("retired", "Retired: its feed dropped it"),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "unconfirmed":
+            return queryset.filter(retired_at__isnull=True).unconfirmed_since(
+                timezone.now() - timedelta(days=UNCONFIRMED_DAYS)
+            )
+        if self.value() == "retired":
+            return queryset.filter(retired_at__isnull=False)
+        return queryset
+
+
 @admin.register(Course)
 class CourseAdmin(HistoryAdmin):
     form = StaleEditForm
     formfield_overrides = HTTPS_URLS
     list_display = ["title", "kind", "provider", "level", "price", "certificate", "published", "updated_at"]
-    list_filter = ["published", "kind", "level", "certificate", "language", "source"]
+    list_filter = ["published", FeedFreshnessFilter, "kind", "level", "certificate", "language", "source"]
     list_select_related = ["provider"]
     search_fields = ["title", "external_id", "isbn"]
     autocomplete_fields = ["provider", "topics"]
     prepopulated_fields = {"slug": ["title"]}  # on the add page only: a slug never changes once set
     # Ratings are the feeds' figures (learners' votes elsewhere): shown, never typed in.
-    readonly_fields = ["rating", "rating_count", "source", "external_id", "created_at", "updated_at"]
+    readonly_fields = [
+        "rating", "rating_count", "source", "external_id", "feed_confirmed_at", "retired_at", "created_at", "updated_at"
+    ]  # fmt: skip
     actions = ["publish_selected", "unpublish_selected"]
     fieldsets = [
         (None, {"fields": ["kind", "title", "slug", "url", "published", "loaded_version"]}),  # the stale-edit stamp
@@ -49,7 +78,10 @@ class CourseAdmin(HistoryAdmin):
         ("What it costs and takes", {"fields": ["price", "currency", "certificate", "duration_hours"]}),
         ("Ratings, from the feed", {"fields": ["rating", "rating_count"]}),
         ("Search engines and shares", {"fields": ["seo_title", "seo_description"]}),
-        ("Origin", {"fields": ["source", "external_id", "created_at", "updated_at"]}),
+        (
+            "Origin",
+            {"fields": ["source", "external_id", "feed_confirmed_at", "retired_at", "created_at", "updated_at"]},
+        ),
     ]
 
     def get_fieldsets(self, request, obj=None):
@@ -218,3 +250,75 @@ class ConversionAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Feed)
+class FeedAdmin(admin.ModelAdmin):
+    formfield_overrides = HTTPS_URLS
+    list_display = ["name", "source", "partner", "mode", "every_minutes", "active", "last_success_at", "last_result"]
+    list_filter = ["active", "mode", "partner"]
+    list_select_related = ["partner"]
+    search_fields = ["name", "source", "url"]
+    readonly_fields = ["last_pull_at", "last_success_at", "last_result", "pulls", "consecutive_failures"]
+    actions = ["pull_soon"]
+    fieldsets = [
+        (None, {"fields": ["name", "source", "partner", "active"]}),
+        ("Where and what", {"fields": ["url", "format", "mode", "credentials_env"]}),
+        ("Schedule and safety", {"fields": ["every_minutes", "next_pull_at", "max_shrink_percent"]}),
+        ("Last pulls", {"fields": ["last_pull_at", "last_success_at", "last_result", "pulls", "consecutive_failures"]}),
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        # The source names the items a feed owns: changing it would make every item look dropped.
+        return [*super().get_readonly_fields(request, obj), *(["source"] if obj else [])]
+
+    @admin.display(description="every pull")
+    def pulls(self, feed):
+        if not feed.pk:
+            return "—"
+        url = reverse("admin:courses_feedpull_changelist") + f"?feed__id__exact={feed.pk}"
+        return format_html('<a href="{}">what each pull did, newest first</a>', url)
+
+    @admin.action(description="Pull the selected feeds within a minute", permissions=["change"])
+    def pull_soon(self, request, queryset):
+        count = queryset.update(next_pull_at=timezone.now())
+        self.message_user(request, f"{count} feed(s) will be pulled by the worker within a minute.")
+
+
+@admin.register(FeedPull)
+class FeedPullAdmin(admin.ModelAdmin):
+    """Pulls are records of what happened: read, and a held one confirmed; never added or changed by hand."""
+
+    list_display = ["started_at", "feed", "status", "outcome", "error"]
+    list_filter = ["status", "feed"]
+    list_select_related = ["feed"]
+    date_hierarchy = "started_at"
+    actions = ["confirm_retirement"]
+
+    @admin.display(description="what it did")
+    def outcome(self, pull):
+        return pull.summary()
+
+    def get_changelist(self, request, **kwargs):
+        return DateDrillDownChangeList
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_confirm_permission(self, request):
+        return request.user.has_perm("courses.change_feed")  # confirming a pull changes what its feed did
+
+    @admin.action(
+        description="Confirm the selected held pulls: retire the items their feed no longer lists",
+        permissions=["confirm"],
+    )
+    def confirm_retirement(self, request, queryset):
+        held = list(queryset.filter(status=FeedPull.Status.HELD))
+        retired = sum(confirm_held_pull(pull, request.user) for pull in held)
+        if not held:
+            self.message_user(request, "None of the selected pulls is held.", messages.WARNING)
+            return
+        self.message_user(request, f"{len(held)} held pull(s) confirmed: {retired} item(s) retired.")

@@ -56,23 +56,47 @@ class FeedRow:
 class RejectedRow:
     line: int
     reason: str
+    external_id: str = ""  # when the row named one: a full feed still lists that item, so it is not retired
+
+
+@dataclass
+class DeletedRow:
+    """A delta feed's `{"external_id": …, "deleted": true}`: the item leaves the catalog (it is retired)."""
+
+    line: int
+    external_id: str
 
 
 class RowError(ValueError):
     pass
 
 
-def read_feed(stream, *, format: str) -> Iterator[FeedRow | RejectedRow]:
-    """Every row of a binary stream, validated; a row that fails says which line and why."""
+def read_feed(stream, *, format: str, deletes: bool = False) -> Iterator[FeedRow | RejectedRow | DeletedRow]:
+    """Every row of a binary stream, validated; a row that fails says which line and why. With `deletes` (a delta
+    feed), a row marked `"deleted": true` needs only its external_id and deletes that item."""
     records = _jsonl_records(stream) if format == "jsonl" else _csv_records(stream)
     for line, record in records:
         if isinstance(record, RejectedRow):
             yield record
             continue
+        named = record.get("external_id")
+        named = named.strip()[:200] if isinstance(named, str) and not CONTROL_CHARS.search(named) else ""
         try:
+            if _marked_deleted(record):
+                if not deletes:
+                    raise RowError("deleted: only a delta feed deletes items")
+                if not named:
+                    raise RowError("external_id: is required")
+                yield DeletedRow(line, named)
+                continue
             yield parse_record(record, line=line, from_csv=format == "csv")
         except RowError as error:
-            yield RejectedRow(line, str(error))
+            yield RejectedRow(line, str(error), external_id=named)
+
+
+def _marked_deleted(record: dict) -> bool:
+    value = record.get("deleted")
+    return value is True or (isinstance(value, str) and value.strip().lower() in {"true", "1", "yes"})
 
 
 def _jsonl_records(stream):

@@ -3,7 +3,7 @@
 from collections import Counter
 
 from careerguide.jobs import Every, job
-from courses import search_index
+from courses import feed_pulls, search_index
 from courses.links import check_offers
 from courses.models import Offer
 from courses.tracking import ClickSpool
@@ -11,6 +11,8 @@ from courses.tracking import ClickSpool
 DAY = 24 * 60
 
 SCHEDULES = [
+    # Each feed has its own period (Feed.every_minutes); this job pulls those whose time has come.
+    Every("Pull the catalog feeds that are due", "courses.jobs.pull_feeds", minutes=1),
     Every("Record spooled partner clicks", "courses.jobs.replay_clicks", minutes=1),
     Every("Check partner links", "courses.jobs.check_links", minutes=DAY),
     Every("Check the search index against the database", "courses.jobs.check_search_index", minutes=60),
@@ -45,3 +47,13 @@ def check_search_index() -> str:
         search_index.build()  # beside the live one, then switched to: searches keep answering
     pruned = search_index.prune_changes()
     return f"Search index {rebuilt or 'current: '}{status['published_in_database']} items; {pruned} old changes pruned."
+
+
+@job
+def pull_feeds() -> str:
+    """Every catalog feed that is due is pulled and applied (as `manage.py pull_feeds`); each pull's record is in
+    the admin under Feeds. The sitemap and every cached page follow, as after any catalog change."""
+    outcomes = feed_pulls.pull_due_feeds()
+    if not outcomes:
+        return "No feed was due."
+    return "Pulled feeds: " + ", ".join(f"{count} {status}" for status, count in sorted(outcomes.items())) + "."

@@ -39,8 +39,9 @@ def go(request, token):
     destination = offer.partner.tagged_url(offer.url, tag=offer.commission_tag, click_id=str(click_id))
     live = offer.active and offer.partner.active and offer.course.published
     if not live or not offer.partner.allows(destination):
-        # A way back to the course, unless it is unpublished: then not even its title is shown (a draft).
-        course = offer.course if offer.course.published else None
+        # A way back to the course, unless it is unpublished: then not even its title is shown (a draft). A
+        # retired course's page lists its alternatives.
+        course = offer.course if offer.course.published or offer.course.retired_at else None
         return private(render(request, "courses/offer_gone.html", {"course": course}, status=410))
     if request.method == "GET":
         tracking.record_click(offer, request, click_id)

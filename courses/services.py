@@ -2,6 +2,7 @@ import hashlib
 import tomllib
 from collections import Counter
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from pathlib import Path
 
 from django.db import reset_queries, transaction
@@ -10,7 +11,7 @@ from django.utils.text import slugify
 
 from courses import search_index
 from courses.catalog import catalog_changed
-from courses.feed import FeedRow, RejectedRow, read_feed
+from courses.feed import DeletedRow, FeedRow, RejectedRow, read_feed
 from courses.models import Course, Offer, Partner, Provider, SearchChange, Topic
 from courses.signals import record_search_changes
 from courses.tracking import forget_offers
@@ -30,26 +31,31 @@ class _DryRunDone(Exception):
 
 def import_catalog(
     *,
-    rows: Iterable[FeedRow | RejectedRow],
+    rows: Iterable[FeedRow | RejectedRow | DeletedRow],
     source: str,
     dry_run: bool = False,
+    confirmed_at: datetime | None = None,
     on_rejected: Callable[[RejectedRow], None] = lambda row: None,
     on_batch: Callable[[Counter], None] = lambda totals: None,
 ) -> Counter:
     """Upsert feed rows by (source, external_id), in batches that each commit on their own.
 
-    Returns counts of created / updated / unchanged / rejected. A re-run of the same feed creates and
-    updates nothing; an interrupted run keeps every committed batch, and running it again finishes the job.
-    With dry_run, everything is checked and counted inside one transaction that is then rolled back.
+    Returns counts of created / updated / unchanged / rejected / returned / deleted. A re-run of the same feed
+    creates and updates nothing; an interrupted run keeps every committed batch, and running it again finishes
+    the job. With dry_run, everything is checked and counted inside one transaction that is then rolled back.
+
+    Every item the feed lists (a rejected row that names its id too) is stamped `feed_confirmed_at` (default:
+    now); a retired item it lists returns (`return_courses`); a delta feed's deleted row retires its item.
     """
+    confirmed_at = confirmed_at or timezone.now()
     if dry_run:
         try:
             with transaction.atomic():
-                raise _DryRunDone(_import(rows, source, on_rejected, on_batch))
+                raise _DryRunDone(_import(rows, source, confirmed_at, on_rejected, on_batch))
         except _DryRunDone as done:
             return done.totals
-    totals = _import(rows, source, on_rejected, on_batch)
-    if totals["created"] or totals["updated"]:
+    totals = _import(rows, source, confirmed_at, on_rejected, on_batch)
+    if totals["created"] or totals["updated"] or totals["returned"] or totals["deleted"]:
         analyze_catalog_tables()
     search_index.prune_changes()
     return totals
@@ -69,37 +75,84 @@ def analyze_catalog_tables() -> None:
                 cursor.execute("ANALYZE " + connection.ops.quote_name(table))
 
 
-def _import(rows, source, on_rejected, on_batch) -> Counter:
-    totals = Counter(created=0, updated=0, unchanged=0, rejected=0)
-    importer = _BatchImporter(source)
+def _import(rows, source, confirmed_at, on_rejected, on_batch) -> Counter:
+    totals = Counter(created=0, updated=0, unchanged=0, rejected=0, returned=0, deleted=0)
+    importer = _BatchImporter(source, confirmed_at)
     batch: dict[str, FeedRow] = {}
+    listed: set[str] = set()  # ids of rejected rows: still in the feed
+    deletes: set[str] = set()
+
+    def flush():
+        totals.update(importer.write(batch.values(), listed_too=listed))
+        if deletes:
+            totals["deleted"] += retire_courses(Course.objects.filter(source=source, external_id__in=deletes))
+        catalog_changed()
+        on_batch(totals)
+        reset_queries()  # with DEBUG on, Django would otherwise keep every batch's SQL in memory
+        batch.clear(), listed.clear(), deletes.clear()
+
     for row in rows:
         if isinstance(row, RejectedRow):
             totals["rejected"] += 1
             on_rejected(row)
+            if row.external_id:
+                listed.add(row.external_id)
+            continue
+        if isinstance(row, DeletedRow):
+            if row.external_id in batch:
+                flush()  # created or changed, then deleted: in the feed's order
+            deletes.add(row.external_id)
             continue
         problem = importer.offer_problem(row)
         if problem:
             totals["rejected"] += 1
             on_rejected(RejectedRow(row.line, problem))
+            listed.add(row.external_id)
             continue
-        if row.external_id in batch or len(batch) >= BATCH_SIZE:
-            # A repeated id is applied after the first, as an update: never two rows in one write.
-            totals.update(importer.write(batch.values()))
-            catalog_changed()
-            on_batch(totals)
-            reset_queries()  # with DEBUG on, Django would otherwise keep every batch's SQL in memory
-            batch = {}
+        # A repeated id is applied after the first, as an update: never two rows in one write.
+        if row.external_id in batch or row.external_id in deletes or len(batch) + len(deletes) >= BATCH_SIZE:
+            flush()
         batch[row.external_id] = row
-    totals.update(importer.write(batch.values()))
-    catalog_changed()
-    on_batch(totals)
+    flush()
     return totals
 
 
+def retire_courses(courses) -> int:
+    """Take published items out of the catalog because their feed no longer lists them: unpublished (so gone from
+    search and the catalog), stamped `retired_at` (their page answers 410 with alternatives; guides and plans say
+    "no longer offered"), their active offers paused. Slug, history and clicks stay for their return. An item an
+    editor unpublished is left alone. Returns how many were retired.
+    """
+    now = timezone.now()
+    ids = list(courses.filter(published=True, retired_at__isnull=True).values_list("pk", flat=True))
+    tokens = []
+    for start in range(0, len(ids), BATCH_SIZE):
+        chunk = ids[start : start + BATCH_SIZE]
+        with transaction.atomic():
+            Course.objects.filter(pk__in=chunk).update(published=False, retired_at=now, updated_at=now)
+            offers = Offer.objects.filter(course_id__in=chunk, active=True)
+            tokens += offers.values_list("token", flat=True)
+            offers.update(active=False, paused_by_retirement=True)
+            record_search_changes(SearchChange.Kind.COURSE, chunk)
+    if ids:
+        catalog_changed()
+        forget_offers(tokens)
+    return len(ids)
+
+
+def _return_courses(course_ids: list[int], now) -> None:
+    """Retired items a feed lists again are published again, with the offers their retirement paused; in the
+    caller's transaction."""
+    Course.objects.filter(pk__in=course_ids).update(published=True, retired_at=None, updated_at=now)
+    Offer.objects.filter(course_id__in=course_ids, paused_by_retirement=True).update(
+        active=True, paused_by_retirement=False
+    )
+
+
 class _BatchImporter:
-    def __init__(self, source: str):
+    def __init__(self, source: str, confirmed_at: datetime):
         self.source = source
+        self.confirmed_at = confirmed_at
         self.provider_ids = dict(Provider.objects.values_list("name", "id"))
         self.topic_names = Topic.objects.synonym_map()
         self.topic_ids = dict(Topic.objects.values_list("name", "id"))
@@ -117,8 +170,8 @@ class _BatchImporter:
         return ""
 
     @transaction.atomic
-    def write(self, rows: Iterable[FeedRow]) -> Counter:
-        """Apply one batch in one transaction."""
+    def write(self, rows: Iterable[FeedRow], *, listed_too: Iterable[str] = ()) -> Counter:
+        """Apply one batch in one transaction; the items of `listed_too` (rejected rows) are confirmed as listed."""
         rows = list(rows)
         counts = Counter()
         existing = {
@@ -179,8 +232,17 @@ class _BatchImporter:
             batch_size=5000,
         )
         self._write_offers(rows, existing, new_courses, existing_offers)
+        returning = [course.pk for course in existing.values() if course.retired_at is not None]
+        if returning:
+            _return_courses(returning, timezone.now())
+            counts["returned"] += len(returning)
+        listed = [row.external_id for row in rows] + list(listed_too)
+        for start in range(0, len(listed), BATCH_SIZE):  # `listed_too` may hold one more batch's worth
+            Course.objects.filter(source=self.source, external_id__in=listed[start : start + BATCH_SIZE]).update(
+                feed_confirmed_at=self.confirmed_at
+            )
         # In this batch's transaction: every host's search index shows the batch once it commits.
-        touched = {course.pk for course in [*new_courses, *changed]} | set(topic_changes)
+        touched = {course.pk for course in [*new_courses, *changed]} | set(topic_changes) | set(returning)
         record_search_changes(SearchChange.Kind.COURSE, sorted(touched))
         return counts
 

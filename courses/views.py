@@ -85,9 +85,14 @@ def course_suggestions(request):
 
 @require_GET
 def course_detail(request, slug):
-    course = get_object_or_404(Course.objects.published().select_related("provider"), slug=slug)
+    course = get_object_or_404(Course.objects.published_or_retired().select_related("provider"), slug=slug)
     topics = list(course.topics.all())
     related = related_courses(course, topics)
+    if course.retired_at:
+        # 410 Gone, not 404: the item existed and is gone, so search engines drop it at once, while a learner
+        # who followed an old link, a guide or a plan learns what happened and gets the alternatives.
+        context = {"course": course, "topics": topics, "related": related}
+        return render(request, "courses/course_retired.html", context, status=410)
     offers = list(course.offers.live().best_first().select_related("partner"))
     context = {
         "course": course,

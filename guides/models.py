@@ -163,14 +163,14 @@ class Career(VisibleNames, models.Model):
         else:
             wanted = {course_id for found in chosen_ids.values() for course_id, _ in found}
             # Published again: the ids may predate an unpublish whose invalidation the cache never received.
-            courses = Course.objects.published().summaries().in_bulk(wanted)
+            courses = Course.objects.published_or_retired().summaries().in_bulk(wanted)
             chosen = {
                 section: [_recommended(courses[pk], reason) for pk, reason in found if pk in courses]
                 for section, found in chosen_ids.items()
             }
         for section in sections:
             section.recommendations = chosen.get(section.pk, [])
-            section.totals = summarize(section.recommendations)
+            section.totals = summarize([course for course in section.recommendations if course.published])
 
     def _choose_recommendations(self, per_section: int) -> dict[int, list[Course]]:
         """{section id: its recommended courses} for the visible sections, in one query for all sections
@@ -181,7 +181,11 @@ class Career(VisibleNames, models.Model):
         """
         sections = self.visible_sections
         # Through the pick rows, so the editor's order holds (position, then the order they were added).
-        pick_links = GuideSectionPick.objects.filter(course__published=True).select_related("course__provider")
+        # A retired pick stays in place, marked "no longer offered" with a link to its alternatives: the editor's
+        # choice is kept for its return, and the reader learns why it is missing.
+        pick_links = GuideSectionPick.objects.filter(course__in=Course.objects.published_or_retired()).select_related(
+            "course__provider"
+        )
         prefetch_related_objects(sections, "topics", Prefetch("pick_links", pick_links, to_attr="published_links"))
         for section in sections:
             section.published_picks = [link.course for link in section.published_links]

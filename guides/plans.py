@@ -56,7 +56,7 @@ def create_plan(*, career: Career) -> LearningPlan:
             plan=plan, kind=section.kind, anchor=section.anchor, heading=section.heading, position=place * 10
         )
         for position, course in enumerate(section.recommendations):
-            if course.pk in seen or len(seen) >= PLAN_MAX_ITEMS:
+            if course.pk in seen or len(seen) >= PLAN_MAX_ITEMS or not course.published:  # a retired pick
                 continue
             seen.add(course.pk)
             items.append(

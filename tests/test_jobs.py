@@ -44,6 +44,7 @@ def due(name: str):
 def test_migrate_puts_every_job_on_the_schedule():
     schedules = {s.name: (s.func, s.minutes, s.repeats) for s in Schedule.objects.all()}
     assert schedules == {
+        "Pull the catalog feeds that are due": ("courses.jobs.pull_feeds", 1, -1),
         "Record spooled partner clicks": ("courses.jobs.replay_clicks", 1, -1),
         "Check partner links": ("courses.jobs.check_links", 1440, -1),
         "Check the search index against the database": ("courses.jobs.check_search_index", 60, -1),

@@ -17,6 +17,7 @@ from django_q.models import Failure, OrmQ, Schedule, Success, Task
 from django_q.tasks import async_task
 from simple_history.admin import SimpleHistoryAdmin
 
+from courses.models import Feed, FeedPull
 from guides.models import Occupation, Technology
 from tests.factories import (
     CareerFactory,
@@ -55,6 +56,10 @@ RIGHTS = {
     "courses.offer":        ("",    "vacd",          "vacd"),
     "courses.click":        ("",    "v",             "vd"),
     "courses.conversion":   ("",    "v",             "vd"),
+    # Partner managers look after the feeds; a pull is a record (confirming a held one is an action, tested in
+    # tests/courses/test_feed_pulls.py); deleting a feed, and its pulls' records, is a superuser's.
+    "courses.feed":         ("",    "vac",           "vacd"),
+    "courses.feedpull":     ("",    "v",             "vd"),
     # Background jobs: their history and schedules are read by partner managers (link checks, click replay);
     # re-running a job or changing a schedule (a function's dotted path: code) is a superuser's, as is the queue.
     "django_q.success":     ("",    "v",             "vd"),
@@ -101,6 +106,11 @@ MAKE = {
     "courses.offer": OfferFactory,
     "courses.click": ClickFactory,
     "courses.conversion": ConversionFactory,
+    "courses.feed": lambda: Feed.objects.create(name="Learn", source="learn", url="https://feeds.example.com/a.jsonl"),
+    "courses.feedpull": lambda: FeedPull.objects.create(
+        feed=Feed.objects.create(name="Learn", source="learn", url="https://feeds.example.com/a.jsonl"),
+        started_at=timezone.now(),
+    ),
     "django_q.success": lambda: job_run(success=True),
     "django_q.failure": lambda: job_run(success=False),
     "django_q.schedule": lambda: Schedule.objects.create(name="Nightly", func="courses.jobs.check_links"),

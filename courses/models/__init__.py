@@ -7,6 +7,7 @@ from courses.models.catalog import (
     and_list,
     summarize,
 )
+from courses.models.feeds import Feed, FeedPull
 from courses.models.partners import Click, Conversion, Offer, Partner
 
 __all__ = [
@@ -14,6 +15,8 @@ __all__ = [
     "Click",
     "Conversion",
     "Course",
+    "Feed",
+    "FeedPull",
     "Offer",
     "Partner",
     "Provider",

@@ -99,6 +99,14 @@ class CourseQuerySet(models.QuerySet):
     def published(self):
         return self.filter(published=True)
 
+    def published_or_retired(self):
+        """What a learner may be shown: published items, and retired ones (as "no longer offered")."""
+        return self.filter(Q(published=True) | Q(retired_at__isnull=False))
+
+    def unconfirmed_since(self, moment):
+        """Items from feeds that no feed has listed since `moment` (those added by hand have no feed)."""
+        return self.exclude(source="manual").filter(Q(feed_confirmed_at__lt=moment) | Q(feed_confirmed_at__isnull=True))
+
     def search(self, text: str, *, ranked: bool = True):
         """Published matches for `text` (topic synonyms expanded), ids from the search index
         (courses.search_engine), best first unless `ranked` is False (cheaper when only filtering).
@@ -275,8 +283,14 @@ class Course(VisibleNames, models.Model):
     external_id = models.CharField(max_length=200, help_text="The item's id in its source feed.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Written by imports (courses.services): when a feed last listed the item, and when a full feed stopped
+    # listing it. A retired item is unpublished; it is published again if a later feed lists it.
+    feed_confirmed_at = models.DateTimeField("a feed last listed it", null=True, blank=True, editable=False)
+    retired_at = models.DateTimeField(
+        "retired", null=True, blank=True, editable=False, help_text="When its feed stopped listing it."
+    )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["feed_confirmed_at"])  # every pull moves it: not an edit
     objects = CourseQuerySet.as_manager()
 
     class Meta:
@@ -296,6 +310,8 @@ class Course(VisibleNames, models.Model):
             models.Index(fields=["-rating", "-rating_count"], name="course_rating"),
             models.Index(fields=["-created_at"], name="course_created"),
             models.Index(fields=["title"], name="course_title"),
+            # A full feed's retirement step and the admin's "not confirmed for 30 days" list.
+            models.Index(fields=["source", "feed_confirmed_at"], name="course_source_confirmed"),
         ]
 
     def __str__(self):

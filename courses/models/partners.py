@@ -162,6 +162,9 @@ class Offer(models.Model):
     commission_tag = models.CharField(max_length=100, blank=True)
     token = models.CharField(max_length=40, unique=True, default=new_offer_token, editable=False)
     active = models.BooleanField(default=True)
+    # Switched off because its course was retired (a full feed dropped it), and switched on again if the course
+    # returns; an offer a partner manager or the link checker switched off stays off.
+    paused_by_retirement = models.BooleanField(default=False, editable=False)
     # Link health, written by `manage.py check_links`.
     last_checked_at = models.DateTimeField(null=True, blank=True)
     last_status = models.PositiveSmallIntegerField(null=True, blank=True)

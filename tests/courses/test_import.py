@@ -205,11 +205,11 @@ def test_an_interrupted_import_keeps_committed_batches_and_a_rerun_finishes(tmp_
     original_write = services._BatchImporter.write
     calls = {"n": 0}
 
-    def failing_write(self, batch):
+    def failing_write(self, batch, **kwargs):
         calls["n"] += 1
         if calls["n"] == 3:
             raise KeyboardInterrupt  # the operator pressed Ctrl-C during the third batch
-        return original_write(self, batch)
+        return original_write(self, batch, **kwargs)
 
     monkeypatch.setattr(services._BatchImporter, "write", failing_write)
     with pytest.raises(KeyboardInterrupt):

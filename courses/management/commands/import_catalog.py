@@ -15,8 +15,9 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=["jsonl", "csv"], help="Default: from the file name's ending.")
         parser.add_argument("--source", default="feed", help="Names the feed; ids are unique within it.")
         parser.add_argument("--dry-run", action="store_true", help="Check and count everything, then roll back.")
+        parser.add_argument("--delta", action="store_true", help="A delta feed: rows marked deleted retire items.")
 
-    def handle(self, *, path, format, source, dry_run, **options):
+    def handle(self, *, path, format, source, dry_run, delta, **options):
         if not path.is_file():
             raise CommandError(f"No such file: {path}")
         format = format or ("csv" if path.suffix.lower() == ".csv" else "jsonl")
@@ -37,7 +38,7 @@ class Command(BaseCommand):
                     sys.stderr.flush()
 
             totals = import_catalog(
-                rows=read_feed(stream, format=format),
+                rows=read_feed(stream, format=format, deletes=delta),
                 source=source,
                 dry_run=dry_run,
                 on_rejected=report_rejected,
@@ -49,4 +50,5 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{prefix}{totals['created']} created, {totals['updated']} updated, "
             f"{totals['unchanged']} unchanged, {totals['rejected']} rejected"
+            + "".join(f", {totals[name]} {name}" for name in ("returned", "deleted") if totals[name])
         )
