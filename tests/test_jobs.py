@@ -242,6 +242,72 @@ def test_a_worker_killed_mid_job_leaves_it_to_the_next_worker_which_imports_noth
     assert not OrmQ.objects.exists()  # acknowledged: done for good
 
 
+ITEMS = 6_000  # six batches of the importer: long enough a pull to be killed in the middle of
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_pull_leaves_the_feed_to_the_next_which_imports_nothing_twice_and_retires_nothing(
+    tmp_path, settings
+):
+    from courses.feed_pulls import pull_feed
+    from courses.models import Course, Feed, FeedPull
+    from tests.feed_server import FeedServer, jsonl, rows
+
+    settings.FEED_ALLOW_PRIVATE_ADDRESSES = True
+    server = FeedServer()
+    try:
+        feed = Feed.objects.create(name="Learn", source="learn", url=server.url)
+        server.respond(jsonl(rows(ITEMS)))
+        assert pull_feed(feed).created == ITEMS
+        server.respond(jsonl(rows(ITEMS, description="Second edition")))  # every row an update: a long pull
+        Feed.objects.filter(pk=feed.pk).update(next_pull_at=timezone.now())
+        database = settings.DATABASES["default"]
+        env = {
+            **os.environ,
+            "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
+            "SEARCH_INDEX_DIR": str(tmp_path / "search-index"),
+            "JOB_LOCK_DIR": str(tmp_path / "job-locks"),
+            "FEED_ALLOW_PRIVATE_ADDRESSES": "true",
+            "FEED_DOWNLOAD_DIR": str(tmp_path / "feed-downloads"),
+            "TASK_WORKERS": "1",
+            "TASK_TIMEOUT_SECONDS": "25",
+            "TASK_RETRY_SECONDS": "26",
+            "TASK_POLL_SECONDS": "0.2",
+        }
+        Schedule.objects.all().delete()  # only this test's job runs
+        async_task("courses.jobs.pull_feeds")
+        second_edition = Course.objects.filter(description="Second edition")
+
+        first = start_worker(env)
+        try:
+            assert wait_until(lambda: second_edition.exists(), 60), "the first worker never started importing"
+            os.killpg(first.pid, signal.SIGKILL)
+            first.wait(10)
+        finally:
+            if first.poll() is None:
+                os.killpg(first.pid, signal.SIGKILL)
+        done_before_the_kill = second_edition.count()
+        assert 0 < done_before_the_kill < ITEMS, "killed too late to be in the middle of the pull"
+
+        second = start_worker(env)
+        try:
+            assert wait_until(lambda: FeedPull.objects.filter(status="imported").count() == 2, 90)
+        finally:
+            stop(second)
+    finally:
+        server.close()
+    killed, redone = FeedPull.objects.order_by("started_at")[1:]
+    assert killed.status == "failed"
+    assert "stopped before the pull ended" in killed.error
+    assert (redone.updated, redone.unchanged, redone.retired) == (
+        ITEMS - done_before_the_kill,
+        done_before_the_kill,
+        0,
+    )
+    assert Course.objects.count() == ITEMS == second_edition.filter(published=True).count()
+
+
 # -- what the jobs do --------------------------------------------------------------------------------------------
 
 

@@ -3,9 +3,11 @@ refuses, what it retires and what comes back (courses/feed_pulls.py)."""
 
 import gzip
 import json
+import threading
 from datetime import timedelta
 
 import pytest
+from django.db import connections
 from django.urls import reverse
 from django.utils import timezone
 
@@ -383,8 +385,22 @@ def test_only_due_feeds_are_pulled_and_each_on_its_own_period(server, feed):
 def test_a_feed_being_pulled_by_another_process_is_skipped(server, feed):
     from careerguide.jobs import one_at_a_time
 
-    with one_at_a_time(f"courses.feed:{feed.source}"):
+    held, release = threading.Event(), threading.Event()
+
+    def another_process():  # a thread has a database connection of its own, as another process would
+        with one_at_a_time(f"courses.feed:{feed.source}"):
+            held.set()
+            release.wait(10)
+        connections.close_all()
+
+    other = threading.Thread(target=another_process)
+    other.start()
+    try:
+        assert held.wait(10)
         assert feed_pulls.pull_feed(feed) is None
+    finally:
+        release.set()
+        other.join()
     assert not FeedPull.objects.exists()
 
 
