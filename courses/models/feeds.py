@@ -21,6 +21,8 @@ def default_max_shrink_percent() -> int:
     return settings.FEED_MAX_SHRINK_PERCENT
 
 
+CREDENTIALS_PREFIX = "FEED_AUTH_"
+
 # A failing feed is tried again after 5, 10, 20, … minutes, never later than its own period.
 RETRY_FIRST_MINUTES = 5
 
@@ -57,9 +59,16 @@ class Feed(models.Model):
         "credentials variable",
         max_length=100,
         blank=True,
-        validators=[RegexValidator(r"^[A-Z_][A-Z0-9_]*$", "Upper-case letters, digits and underscores.")],
-        help_text="The name of the worker's environment variable whose value is sent as the Authorization header "
-        "(for example “Bearer …”). The secret itself is never stored here.",
+        # Only FEED_AUTH_… variables: any other name would let whoever edits a feed send the worker's own secrets
+        # (DJANGO_SECRET_KEY, DATABASE_URL) to an address of their choosing.
+        validators=[
+            RegexValidator(
+                rf"^{CREDENTIALS_PREFIX}[A-Z0-9_]+$",
+                f"{CREDENTIALS_PREFIX} then upper-case letters, digits, underscores.",
+            )
+        ],
+        help_text=f"The name of the worker's environment variable, {CREDENTIALS_PREFIX}…, whose value is sent as the "
+        "Authorization header (for example “Bearer …”). The secret itself is never stored here.",
     )
     max_shrink_percent = models.PositiveSmallIntegerField(
         "hold if it shrinks by more than (%)",
@@ -93,7 +102,9 @@ class Feed(models.Model):
 
     def authorization(self) -> str:
         """The Authorization header's value from the worker's environment, or "" when none is set."""
-        return os.environ.get(self.credentials_env, "") if self.credentials_env else ""
+        if not self.credentials_env.startswith(CREDENTIALS_PREFIX):  # also for a row written past the validator
+            return ""
+        return os.environ.get(self.credentials_env, "")
 
     def retry_delay(self) -> timedelta:
         """How long after its latest failure (of `consecutive_failures` in a row) the feed is tried again."""

@@ -7,6 +7,7 @@ import threading
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connections
 from django.urls import reverse
 from django.utils import timezone
@@ -93,8 +94,8 @@ def test_a_gzipped_feed_is_unpacked_whether_the_server_says_so_or_not(server, fe
 
 
 def test_the_credentials_come_from_the_workers_environment_and_are_never_stored(server, feed, monkeypatch):
-    monkeypatch.setenv("LEARN_EXAMPLE_FEED_AUTH", "Bearer s3cret")
-    feed.credentials_env = "LEARN_EXAMPLE_FEED_AUTH"
+    monkeypatch.setenv("FEED_AUTH_LEARN_EXAMPLE", "Bearer s3cret")
+    feed.credentials_env = "FEED_AUTH_LEARN_EXAMPLE"
     feed.save()
     server.respond(jsonl(rows(1)))
 
@@ -105,6 +106,19 @@ def test_the_credentials_come_from_the_workers_environment_and_are_never_stored(
         list(FeedPull.objects.values()), default=str
     )
     assert "s3cret" not in stored
+
+
+def test_only_feed_auth_variables_can_be_sent(server, feed, monkeypatch):
+    monkeypatch.setenv("DJANGO_SECRET_KEY", "the-site-key")
+    feed.credentials_env = "DJANGO_SECRET_KEY"
+    with pytest.raises(ValidationError, match="FEED_AUTH_"):
+        feed.full_clean()
+    feed.save()  # as if written past the form
+    server.respond(jsonl(rows(1)))
+
+    pull(feed)
+
+    assert "Authorization" not in server.requests[-1]
 
 
 def test_bad_rows_are_counted_and_the_rest_imports(server, feed):
