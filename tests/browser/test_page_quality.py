@@ -18,8 +18,10 @@ from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 from django.db.models import Count
 from django.urls import reverse
+from django.utils import timezone
 
-from courses.models import Course, Partner, Topic
+from courses.models import Course, Feed, FeedPull, Partner, Topic
+from courses.services import retire_courses
 from guides import plans
 from guides.models import Career, GuideSection
 from tests.browser.conftest import DESKTOP, PHONE, sign_in_to_admin
@@ -59,6 +61,9 @@ def page_types(demo_site):
     first, *_, last = plan.items.order_by("pk")
     plans.set_status(plan=plan, item_id=first.pk, status="done")
     Course.objects.filter(pk=last.course_id).update(published=False)  # one item "no longer offered"
+    # A guide pick its feed dropped: its page answers 410 with alternatives, the guide marks it "no longer offered".
+    retired = GuideSection.objects.filter(career=career, picks__isnull=False).order_by("pk").first().picks.first()
+    retire_courses(Course.objects.filter(pk=retired.pk))
     return {
         "home": "/",
         "careers": "/careers/",
@@ -76,6 +81,7 @@ def page_types(demo_site):
         "empty results with filters": "/courses/?q=zzzzqqq&kind=book",
         "course": course.get_absolute_url(),
         "book": book.get_absolute_url(),
+        "retired course (410)": retired.get_absolute_url(),
         "topics": "/topics/",
         "topic": topic.get_absolute_url(),
         "disclosure": "/disclosure/",
@@ -91,13 +97,17 @@ def page_types(demo_site):
     }
 
 
+EXPECTED_ERROR_STATUSES = {"404": 404, "retired course (410)": 410}
+
+
 def visit(page, url):
     """Open `url`; a 404 page's own status is expected, so Chromium's console line about it is not an error."""
     seen = len(page.errors)
     response = page.goto(url)
-    if response.status == 404:
-        document_404 = "Failed to load resource: the server responded with a status of 404 (Not Found)"
-        assert page.errors[seen:] == [document_404], page.errors[seen:]
+    if response.status in EXPECTED_ERROR_STATUSES.values():
+        reason = {404: "Not Found", 410: "Gone"}[response.status]
+        document_error = f"Failed to load resource: the server responded with a status of {response.status} ({reason})"
+        assert page.errors[seen:] == [document_error], page.errors[seen:]
         del page.errors[seen:]
     return response
 
@@ -193,7 +203,7 @@ def test_every_page_type_is_valid_html(page, demo_site, page_types, tmp_path):
     documents = {}
     for name, path in page_types.items():
         response = page.request.get(demo_site.url + path)  # the markup as served, not the live DOM
-        assert response.status == (404 if name == "404" else 200), name
+        assert response.status == EXPECTED_ERROR_STATUSES.get(name, 200), name
         documents[f"{name} ({path})"] = response.text()
     # The fragment htmx swaps into #catalog, in a minimal document of its own.
     fragment = page.request.get(demo_site.url + "/courses/?q=sql", headers={"HX-Request": "true"})
@@ -251,6 +261,14 @@ def admin_page_types(demo_site):
     course.save()
     topic = Topic.objects.order_by("pk").first()
     topic.save()
+    feed = Feed.objects.create(
+        name="Learn Example catalog", source="learn-example", url="https://feeds.example.com/catalog.jsonl.gz",
+        partner=Partner.objects.order_by("pk").first(), credentials_env="FEED_AUTH_LEARN_EXAMPLE",
+    )  # fmt: skip
+    FeedPull.objects.create(feed=feed, started_at=timezone.now(), status="imported", created=120, unchanged=3)
+    FeedPull.objects.create(
+        feed=feed, started_at=timezone.now(), status="held", unchanged=80, live_before=123, to_retire=43
+    )
     return {
         "admin index": "/admin/",
         "career (sections inline)": f"/admin/guides/career/{career.pk}/change/",
@@ -268,6 +286,9 @@ def admin_page_types(demo_site):
         "topic": f"/admin/courses/topic/{topic.pk}/change/",
         "topic history": f"/admin/courses/topic/{topic.pk}/history/",
         "partner report": "/admin/courses/partner/report/",
+        "feed": f"/admin/courses/feed/{feed.pk}/change/",
+        "feed add": "/admin/courses/feed/add/",
+        "feed pulls (one held)": "/admin/courses/feedpull/",
         "password change": "/admin/password_change/",
     }
 

@@ -3,7 +3,9 @@ refuses, what it retires and what comes back (courses/feed_pulls.py)."""
 
 import gzip
 import json
+import sys
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -464,3 +466,53 @@ def test_the_worker_job_pulls_what_is_due(server, feed):
     server.respond(jsonl(rows(2)))
     assert pull_feeds() == "Pulled feeds: 1 imported."
     assert pull_feeds() == "No feed was due."
+
+
+# -- cached pages during an import -------------------------------------------------------------------------------
+
+
+def page_version():
+    from careerguide import cache_versions, page_cache
+
+    return cache_versions.current(page_cache.VERSION_KEY)
+
+
+def test_a_pull_that_changes_nothing_leaves_cached_pages_warm(server, feed):
+    server.respond(jsonl(rows(2500)))
+    pull(feed)
+    before = page_version()
+
+    assert pull(feed).unchanged == 2500
+
+    assert page_version() == before
+
+
+def test_pages_are_replaced_at_most_every_few_seconds_during_an_import_and_at_its_end(server, feed, monkeypatch):
+    replaced = []
+    monkeypatch.setattr(services, "catalog_changed", lambda: replaced.append(time.monotonic()))
+    clock = iter(range(0, 1000, 2))  # each batch takes 2 s
+    monkeypatch.setattr(services.time, "monotonic", lambda: next(clock))
+    server.respond(jsonl(rows(10_500)))  # 11 batches in 22 s
+
+    assert pull(feed).created == 10_500
+
+    assert 3 <= len(replaced) <= 5  # every 5 s or so, and once at the end; not after each of the 11 batches
+
+
+def test_an_interrupted_import_still_replaces_the_pages_for_what_it_committed(server, feed, monkeypatch):
+    server.respond(jsonl(rows(10)))
+    pull(feed)
+    before = page_version()
+    real_write = services._BatchImporter.write
+    monkeypatch.setattr(
+        services._BatchImporter,
+        "write",
+        lambda self, rows, **kwargs: real_write(self, rows, **kwargs) if len(rows) == 1000 else sys.exit("killed"),
+    )
+    server.respond(jsonl(rows(1500, start=10)))
+
+    with pytest.raises(SystemExit):
+        pull(feed)
+
+    assert Course.objects.count() == 1010
+    assert page_version() != before
