@@ -10,6 +10,7 @@ of a full feed are the source's items it no longer lists retired, unless that wo
 The ETag and Last-Modified are kept only after a pull that imported, so a retry after a failure downloads again.
 """
 
+import http.client
 import ipaddress
 import logging
 import socket
@@ -29,6 +30,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from careerguide.jobs import one_at_a_time
+from courses import search_index
 from courses.feed import read_feed
 from courses.models import Course, Feed, FeedPull
 from courses.models.partners import destination_problem
@@ -67,6 +69,8 @@ def refuse_private_address(url: str) -> None:
     parts = urlsplit(url)
     try:
         addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, parts.port or 443)}
+    except ValueError:
+        raise FeedError("the address has an invalid port") from None
     except (socket.gaierror, UnicodeError) as error:
         raise FeedError(f"the host {parts.hostname} does not resolve ({error})") from None
     for address in addresses:
@@ -140,30 +144,35 @@ def _copy_body(response, target, deadline: float) -> int:
             ):
                 gunzip = zlib.decompressobj(wbits=31)
             bytes_read += len(chunk)
-            data = gunzip.decompress(chunk, limit - written + 1) if gunzip else chunk
-            if gunzip and gunzip.unconsumed_tail:
-                raise FeedError(f"larger than {limit:,} bytes unpacked")
-            written += len(data)
-            if written > limit:
-                raise FeedError(f"larger than {limit:,} bytes")
-            target.write(data)
+            while chunk:
+                data, chunk = _gunzip(gunzip, chunk, limit - written + 1) if gunzip else (chunk, b"")
+                if gunzip is not None and gunzip.eof and chunk:  # gzip members one after another (RFC 1952)
+                    gunzip = zlib.decompressobj(wbits=31)
+                written += len(data)
+                if written > limit:
+                    raise FeedError(f"larger than {limit:,} bytes{' unpacked' if gunzip else ''}")
+                target.write(data)
             if time.monotonic() > deadline:
                 raise FeedError(f"took longer than {settings.FEED_TOTAL_TIMEOUT_SECONDS:g} s to download")
     except TimeoutError:
         raise FeedError(f"the server stopped sending for {settings.FEED_READ_TIMEOUT_SECONDS:g} s") from None
-    except (OSError, EOFError) as error:  # http.client.IncompleteRead is an HTTPException, below
+    except (OSError, EOFError, http.client.HTTPException) as error:  # IncompleteRead: a broken chunked body
         raise FeedError(f"the download broke off ({error.__class__.__name__})") from None
     except zlib.error:
         raise FeedError("the gzip data is corrupt") from None
-    except Exception as error:
-        if error.__class__.__module__ == "http.client":  # IncompleteRead: a broken chunked body
-            raise FeedError("the download broke off before its end") from None
-        raise
     if declared is not None and declared.isdigit() and bytes_read != int(declared):
         raise FeedError(f"the download broke off: {bytes_read:,} of {int(declared):,} bytes")
     if gunzip is not None and not gunzip.eof:
         raise FeedError("the gzip data ends before its end: the download was cut off")
     return bytes_read
+
+
+def _gunzip(gunzip, chunk: bytes, max_length: int) -> tuple[bytes, bytes]:
+    """(what `chunk` unpacks to, up to max_length + what is left of it: a next gzip member's start)."""
+    data = gunzip.decompress(chunk, max_length)
+    if gunzip.unconsumed_tail:  # stopped at max_length, which is past the cap: the caller refuses it
+        return data, b""
+    return data, gunzip.unused_data
 
 
 def live_items(feed: Feed):
@@ -237,6 +246,7 @@ def _retire_or_hold(feed: Feed, pull: FeedPull) -> None:
         logger.warning("Feed %s held: it would retire %s of %s items", feed.source, pull.to_retire, pull.live_before)
     elif pull.to_retire:
         pull.retired = retire_courses(dropped)
+        search_index.live().catch_up()  # gone from this host's search now, not at learners' next searches
 
 
 def confirm_held_pull(pull: FeedPull, user) -> int:

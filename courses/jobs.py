@@ -39,7 +39,7 @@ def check_links() -> str:
 def check_search_index() -> str:
     """This host's search index applies every pending change; if it then still disagrees with the database on how
     many items are published, it is built again. Change-log entries older than a week are forgotten."""
-    search_index.live().searcher()  # applies what the change log holds
+    search_index.live().catch_up()  # applies what the change log holds
     status = search_index.status()
     rebuilt = ""
     if status["changes_behind"] == 0 and status["documents_in_index"] != status["published_in_database"]:

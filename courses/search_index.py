@@ -48,6 +48,10 @@ WORDS = "careerguide_words"  # our words as typed: typeahead prefixes and "Did y
 TEXT_FIELDS = {"title": 10.0, "topics": 4.0, "authors": 4.0, "provider": 4.0, "description": 1.0}
 BUILD_CHUNK = 5000
 MAX_APPLY = 20_000  # more pending changes than this: a fresh build is quicker than applying them one by one
+# A search applies at most this many pending changes, and never rebuilds because the index lags: an import writes
+# a thousand changes a second, and a learner's request must not pay for catching up with them (a search that
+# rebuilt the index took 28 s, bench/feeds.py). The importer and the hourly job catch up in full (catch_up).
+SEARCH_APPLY_LIMIT = 2_000
 HOLE_SECONDS = 600  # how long an id skipped in the change log may still appear (a transaction committing late)
 LOCK_WAIT_SECONDS = 5.0
 WRITER_HEAP = 64_000_000
@@ -422,18 +426,21 @@ def _pending(cursor: Cursor):
     return SearchChange.objects.filter(Q(id__gt=cursor.last_id) | Q(id__in=list(cursor.holes))).order_by("id")
 
 
-def apply_changes(index: tantivy.Index, generation: Path) -> int:
-    """Apply the change log's new entries to `generation` (under the writer lock). Returns how many."""
+def apply_changes(index: tantivy.Index, generation: Path, *, at_most: int | None = None) -> int:
+    """Apply the change log's new entries to `generation` (under the writer lock): all of them, or only the oldest
+    `at_most`. Returns how many. All of them, when more than MAX_APPLY, raises _TooFarBehind: rebuild instead."""
     from courses.models import Course, SearchChange, Topic
 
     cursor = Cursor.read(generation)
-    entries = list(_pending(cursor).values_list("id", "kind", "object_id")[: MAX_APPLY + 1])
+    entries = list(_pending(cursor).values_list("id", "kind", "object_id")[: (at_most or MAX_APPLY) + 1])
     now = time.time()
     cursor.holes = {k: v for k, v in cursor.holes.items() if now - v < HOLE_SECONDS}
     if not entries:
         cursor.write(generation)
         return 0
-    if len(entries) > MAX_APPLY:
+    if at_most is not None:
+        entries = entries[:at_most]  # ordered by id: every id up to the last one taken is applied or a hole
+    elif len(entries) > MAX_APPLY:
         raise _TooFarBehind
     searcher = index.searcher()
     course_ids: set[int] = set()
@@ -521,15 +528,22 @@ class LiveIndex:
         self.version: tuple = ()
 
     def searcher(self) -> tantivy.Searcher:
+        """The live index's searcher, with at most SEARCH_APPLY_LIMIT pending changes applied first."""
         with self.lock:
             if time.monotonic() - self.checked_at >= settings.SEARCH_FRESHNESS_SECONDS or self.index is None:
-                self._refresh()
+                self._refresh(at_most=SEARCH_APPLY_LIMIT)
                 self.checked_at = time.monotonic()
             try:
                 return self.index.searcher()
             except (ValueError, OSError):
                 self._rebuild(self.generation)
                 return self.index.searcher()
+
+    def catch_up(self) -> None:
+        """Apply every pending change, or rebuild when that would be slower: for imports and jobs, not requests."""
+        with self.lock:
+            self._refresh(at_most=None)
+            self.checked_at = time.monotonic()
 
     def is_current(self) -> bool:
         """Whether this host's index has applied every change the log holds now (one query): only then may a
@@ -550,7 +564,7 @@ class LiveIndex:
         self.searcher()
         return self.version
 
-    def _refresh(self) -> None:
+    def _refresh(self, *, at_most: int | None) -> None:
         generation = live_generation()
         if generation is None or not (generation / "cursor.json").exists():
             self._rebuild()
@@ -566,9 +580,9 @@ class LiveIndex:
                 logger.warning("search index unreadable or of an older schema, rebuilding: %s", generation.name)
                 self._rebuild(generation)
                 return
-        self._catch_up()
+        self._catch_up(at_most)
 
-    def _catch_up(self) -> None:
+    def _catch_up(self, at_most: int | None) -> None:
         try:
             cursor = Cursor.read(self.generation)
         except (OSError, ValueError, KeyError):
@@ -586,7 +600,7 @@ class LiveIndex:
         with writer_lock() as locked:
             if locked:
                 try:
-                    apply_changes(self.index, self.generation)
+                    apply_changes(self.index, self.generation, at_most=at_most)
                 except _TooFarBehind:
                     _build_locked()
                     self.generation = None

@@ -139,7 +139,10 @@ class _Import:
         if self.deletes:
             deleted = Course.objects.filter(source=self.source, external_id__in=self.deletes)
             self.totals["deleted"] += retire_courses(deleted)
-        self.pages_stale |= bool(counts["created"] or counts["updated"] or counts["returned"])
+        changed = bool(counts["created"] or counts["updated"] or counts["returned"])
+        if changed and not transaction.get_connection().in_atomic_block:  # a dry run's rows are rolled back
+            search_index.live().catch_up()  # this host's index takes the batch now, not a learner's next search
+        self.pages_stale |= changed
         if time.monotonic() - self.pages_replaced >= PAGE_REPLACE_SECONDS:
             self.replace_pages()
         self.on_batch(self.totals)

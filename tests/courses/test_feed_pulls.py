@@ -95,6 +95,11 @@ def test_a_gzipped_feed_is_unpacked_whether_the_server_says_so_or_not(server, fe
     assert server.requests[0]["Accept-Encoding"] == "gzip"
 
 
+def test_a_gzip_file_of_several_members_is_read_to_its_end(server, feed):
+    server.respond(gzip.compress(jsonl(rows(2))) + gzip.compress(jsonl(rows(3, start=2))))  # as `cat a.gz b.gz`
+    assert pull(feed).created == 5
+
+
 def test_the_credentials_come_from_the_workers_environment_and_are_never_stored(server, feed, monkeypatch):
     monkeypatch.setenv("FEED_AUTH_LEARN_EXAMPLE", "Bearer s3cret")
     feed.credentials_env = "FEED_AUTH_LEARN_EXAMPLE"
@@ -429,6 +434,7 @@ def test_a_course_page_says_when_its_feed_last_listed_it_and_when_its_link_was_c
     course = Course.objects.get()
     Course.objects.filter(pk=course.pk).update(feed_confirmed_at=timezone.now() - timedelta(days=3))
     OfferFactory(course=course, last_checked_at=timezone.now() - timedelta(days=2))
+    OfferFactory(course=course, last_checked_at=timezone.now() - timedelta(days=5))  # "Also available from"
 
     page = client.get(course.get_absolute_url()).text
 
@@ -436,6 +442,8 @@ def test_a_course_page_says_when_its_feed_last_listed_it_and_when_its_link_was_c
     assert "3\xa0days ago" in page
     assert "Link checked" in page
     assert "2\xa0days ago" in page
+    assert "link checked" in page
+    assert "5\xa0days ago" in page
 
 
 def test_the_admin_lists_items_no_feed_has_listed_for_30_days(server, feed, client):

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from courses import search_index
 from courses.models import Course
-from tests.factories import CourseFactory
+from tests.factories import CourseFactory, ProviderFactory
 
 pytestmark = pytest.mark.django_db
 LIST = reverse("courses:list")
@@ -175,3 +175,28 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path, settings):
         )
         assert check.stdout.split()[-1] == "40", (name, outputs, check.stderr[-2000:])
     assert Course.objects.count() == 0  # this test's own database was never touched
+
+
+def test_a_search_catches_up_a_bounded_share_of_a_backlog_and_never_rebuilds_for_it(client, monkeypatch, settings):
+    settings.SEARCH_FRESHNESS_SECONDS = 60  # one look at the change log per request here (the test moves the clock)
+    provider = ProviderFactory()
+    CourseFactory(title="Warm-up", provider=provider)
+    assert found(client, "Warm-up") == ["Warm-up"]  # the index exists and is current
+    search_index.live().checked_at = 0
+    monkeypatch.setattr(search_index, "SEARCH_APPLY_LIMIT", 4)
+    monkeypatch.setattr(search_index, "MAX_APPLY", 5)  # unbounded, a backlog of 10 would mean a rebuild
+    built = []
+    real_build = search_index._build_locked
+    monkeypatch.setattr(search_index, "_build_locked", lambda: built.append(1) or real_build())
+    for n in range(10):
+        CourseFactory(title=f"Backlog item {n}", provider=provider)  # ten saves, ten entries in the change log
+
+    assert len(found(client, "Backlog")) == 4  # the oldest four applied by this search, the rest left for later
+    assert search_index.status()["changes_behind"] == 6
+    search_index.live().checked_at = 0  # the next second
+    assert len(found(client, "Backlog")) == 8
+    assert not built
+
+    search_index.live().catch_up()  # a worker's job (or the importer) takes the rest in one go: here a rebuild
+    assert search_index.status()["changes_behind"] == 0
+    assert len(found(client, "Backlog")) == 10
