@@ -353,7 +353,6 @@ Q_CLUSTER = {
 FEED_MAX_BYTES = int(os.environ.get("FEED_MAX_BYTES", str(2 * 1024**3)))
 FEED_READ_TIMEOUT_SECONDS = float(os.environ.get("FEED_READ_TIMEOUT_SECONDS", "30"))  # silence between two reads
 FEED_TOTAL_TIMEOUT_SECONDS = float(os.environ.get("FEED_TOTAL_TIMEOUT_SECONDS", "900"))  # the whole download
-FEED_MAX_SHRINK_PERCENT = int(os.environ.get("FEED_MAX_SHRINK_PERCENT", "20"))  # a new feed's default
 # Feeds on loopback or private addresses are refused (a partner manager must not reach the site's own Redis or
 # database through the worker); tests and a local bench serve feeds on 127.0.0.1 and switch this on.
 FEED_ALLOW_PRIVATE_ADDRESSES = env_bool("FEED_ALLOW_PRIVATE_ADDRESSES", False)

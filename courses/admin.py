@@ -259,7 +259,10 @@ class FeedAdmin(admin.ModelAdmin):
     list_filter = ["active", "mode", "partner"]
     list_select_related = ["partner"]
     search_fields = ["name", "source", "url"]
-    readonly_fields = ["last_pull_at", "last_success_at", "last_result", "pulls", "consecutive_failures"]
+    # The next pull is the schedule's (and the "pull within a minute" action's), not typed in.
+    readonly_fields = [
+        "next_pull_at", "last_pull_at", "last_success_at", "last_result", "pulls", "consecutive_failures"
+    ]  # fmt: skip
     actions = ["pull_soon"]
     fieldsets = [
         (None, {"fields": ["name", "source", "partner", "active"]}),

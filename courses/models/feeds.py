@@ -16,11 +16,6 @@ from django.utils import timezone
 
 from courses.models.partners import Partner, destination_problem
 
-
-def default_max_shrink_percent() -> int:
-    return settings.FEED_MAX_SHRINK_PERCENT
-
-
 CREDENTIALS_PREFIX = "FEED_AUTH_"
 
 # A failing feed is tried again after 5, 10, 20, … minutes, never later than its own period.
@@ -72,7 +67,7 @@ class Feed(models.Model):
     )
     max_shrink_percent = models.PositiveSmallIntegerField(
         "hold if it shrinks by more than (%)",
-        default=default_max_shrink_percent,
+        default=20,
         validators=[MaxValueValidator(100)],
         help_text="A full feed that would retire more than this share of its live items waits for a partner "
         "manager to confirm it.",
@@ -81,7 +76,7 @@ class Feed(models.Model):
     # Kept by the pulls: conditional GET and the schedule.
     etag = models.CharField(max_length=500, blank=True, editable=False)
     last_modified = models.CharField(max_length=100, blank=True, editable=False)
-    next_pull_at = models.DateTimeField(null=True, blank=True, help_text="Blank: at the next minute.")
+    next_pull_at = models.DateTimeField(null=True, blank=True, editable=False)  # None: at the next minute
     consecutive_failures = models.PositiveSmallIntegerField(default=0, editable=False)
     last_pull_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_success_at = models.DateTimeField(null=True, blank=True, editable=False)

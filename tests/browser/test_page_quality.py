@@ -62,7 +62,8 @@ def page_types(demo_site):
     plans.set_status(plan=plan, item_id=first.pk, status="done")
     Course.objects.filter(pk=last.course_id).update(published=False)  # one item "no longer offered"
     # A guide pick its feed dropped: its page answers 410 with alternatives, the guide marks it "no longer offered".
-    retired = GuideSection.objects.filter(career=career, picks__isnull=False).order_by("pk").first().picks.first()
+    retired = Course.objects.published().exclude(pk__in=[course.pk, book.pk]).order_by("-pk").first()
+    GuideSection.objects.filter(career=career, published=True).order_by("position").first().picks.add(retired)
     retire_courses(Course.objects.filter(pk=retired.pk))
     return {
         "home": "/",
