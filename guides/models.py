@@ -181,14 +181,17 @@ class Career(VisibleNames, models.Model):
         """
         sections = self.visible_sections
         # Through the pick rows, so the editor's order holds (position, then the order they were added).
-        # A retired pick stays in place, marked "no longer offered" with a link to its alternatives: the editor's
-        # choice is kept for its return, and the reader learns why it is missing.
+        # A retired pick stays listed, last, marked "no longer offered" with a link to its alternatives (the
+        # editor's choice kept for its return, the reader told why it is missing); the section is filled as if it
+        # were not there: by the other picks, or by the best matches when none is left.
         pick_links = GuideSectionPick.objects.filter(course__in=Course.objects.published_or_retired()).select_related(
             "course__provider"
         )
         prefetch_related_objects(sections, "topics", Prefetch("pick_links", pick_links, to_attr="published_links"))
         for section in sections:
-            section.published_picks = [link.course for link in section.published_links]
+            picked = [link.course for link in section.published_links]
+            section.published_picks = [course for course in picked if course.published]
+            section.retired_picks = [course for course in picked if not course.published]
         topic_sets = {
             section.pk: tuple(sorted(topic.pk for topic in section.topics.all()))
             for section in sections
@@ -201,8 +204,9 @@ class Career(VisibleNames, models.Model):
         best = best_in_topics(topic_sets.values(), per_set=candidates)
         chosen = {}
         for section in sections:
+            retired = [_recommended(course, "No longer offered") for course in section.retired_picks]
             if section.published_picks:
-                chosen[section.pk] = [_recommended(course, "Editor's pick") for course in section.published_picks]
+                chosen[section.pk] = [_recommended(c, "Editor's pick") for c in section.published_picks] + retired
                 continue
             topic_names = {topic.pk: topic.name for topic in section.topics.all()}
             covered, courses = set(), []
@@ -215,7 +219,7 @@ class Career(VisibleNames, models.Model):
                 names = [name for pk, name in topic_names.items() if pk in matched]
                 courses.append(_recommended(course, _match_reason(course, names, covered)))
                 covered.update(names)
-            chosen[section.pk] = courses
+            chosen[section.pk] = courses + retired  # a retired pick stays listed, last, until the editor acts
         return chosen
 
     @cached_property

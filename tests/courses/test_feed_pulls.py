@@ -524,3 +524,22 @@ def test_an_interrupted_import_still_replaces_the_pages_for_what_it_committed(se
 
     assert Course.objects.count() == 1010
     assert page_version() != before
+
+
+def test_a_guide_section_whose_only_pick_was_retired_is_filled_by_its_topics_and_still_names_the_pick(client):
+    from courses.services import retire_courses
+    from tests.factories import CourseFactory, TopicFactory
+
+    topic = TopicFactory(name="PostgreSQL")
+    picked = CourseFactory(title="The retired pick", topics=[topic])
+    CourseFactory(title="A PostgreSQL course still offered", topics=[topic])
+    section = GuideSectionFactory(career=CareerFactory(slug="dba", name="Database Administrator"))
+    section.topics.add(topic)
+    section.picks.add(picked)
+    retire_courses(Course.objects.filter(pk=picked.pk))
+
+    page = client.get(section.career.get_absolute_url()).text
+
+    assert "A PostgreSQL course still offered" in page
+    assert 'The retired pick <span class="muted">· no longer offered</span>' in page
+    assert "1 item" in page  # the totals count what is offered
