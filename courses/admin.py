@@ -217,39 +217,35 @@ class DateDrillDownChangeList(ChangeList):
             raise IncorrectLookupParameters(error) from error
 
 
+class RecordAdmin(admin.ModelAdmin):
+    """Records of what happened (clicks, conversions, feed pulls): read, and deleted by whoever may, but never added
+    or changed by hand, even by a superuser; their date drill-down answers an out-of-range day like a bad filter."""
+
+    def get_changelist(self, request, **kwargs):
+        return DateDrillDownChangeList
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Click)
-class ClickAdmin(admin.ModelAdmin):
+class ClickAdmin(RecordAdmin):
     list_display = ["created_at", "offer", "referrer_path", "is_bot", "excluded_reason"]
     list_filter = ["is_bot", "excluded_reason", "offer__partner"]
     list_select_related = ["offer__course", "offer__partner"]
     date_hierarchy = "created_at"
     show_full_result_count = False  # counting millions of clicks for every page view is not worth it
 
-    def get_changelist(self, request, **kwargs):
-        return DateDrillDownChangeList
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Conversion)
-class ConversionAdmin(admin.ModelAdmin):
+class ConversionAdmin(RecordAdmin):
     list_display = ["created_at", "partner", "order_id", "amount", "commission", "currency", "click"]
     list_filter = ["partner"]
     search_fields = ["order_id", "click_uuid"]
     date_hierarchy = "created_at"
-
-    def get_changelist(self, request, **kwargs):
-        return DateDrillDownChangeList
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Feed)
@@ -289,8 +285,8 @@ class FeedAdmin(admin.ModelAdmin):
 
 
 @admin.register(FeedPull)
-class FeedPullAdmin(admin.ModelAdmin):
-    """Pulls are records of what happened: read, and a held one confirmed; never added or changed by hand."""
+class FeedPullAdmin(RecordAdmin):
+    """A feed's pulls: read, and a held one confirmed."""
 
     list_display = ["started_at", "feed", "status", "outcome", "error"]
     list_filter = ["status", "feed"]
@@ -301,15 +297,6 @@ class FeedPullAdmin(admin.ModelAdmin):
     @admin.display(description="what it did")
     def outcome(self, pull):
         return pull.summary()
-
-    def get_changelist(self, request, **kwargs):
-        return DateDrillDownChangeList
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def has_confirm_permission(self, request):
         return request.user.has_perm("courses.change_feed")  # confirming a pull changes what its feed did
