@@ -11,6 +11,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "var" / "bench"
 POSTGRES_SERVER = os.environ.get("BENCH_POSTGRES_SERVER", "postgres://postgres@127.0.0.1:5432")
+GUNICORN_CONF = ROOT / "careerguide" / "gunicorn.conf.py"
+ACCESS_LOG_FORMAT = "%(m)s %(U)s %(s)s %(D)s"  # method, path, status, microseconds: what the scripts' parsers read
 
 
 def django_for(backend: str, *, database: str = "careerguide_bench") -> None:
@@ -87,3 +89,16 @@ def wait_until_ready(process: subprocess.Popen, log: Path, ready: Callable[[], b
         if time.monotonic() > deadline:
             raise RuntimeError(f"{process.args[0]} did not answer in 30 s:\n{log.read_text()[-2000:]}")
         time.sleep(0.2)
+
+
+def start_gunicorn(tmp: Path, workers: int) -> tuple[subprocess.Popen, int, Path]:
+    """gunicorn with the project's own config (production settings from the environment) on a free loopback port,
+    logging each request as ACCESS_LOG_FORMAT. Returns the process (the caller stops it), its port and the access
+    log; its own output goes to tmp/gunicorn.log."""
+    port, log = free_port(), tmp / "access.log"
+    env = dict(os.environ, GUNICORN_BIND=f"127.0.0.1:{port}", GUNICORN_WORKERS=str(workers))
+    command = [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONF), "careerguide.wsgi",
+               "--access-logfile", str(log), "--access-logformat", ACCESS_LOG_FORMAT]  # fmt: skip
+    with (tmp / "gunicorn.log").open("wb") as out:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    return process, port, log

@@ -39,11 +39,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import StringIO
 from pathlib import Path
 
-from _setup import BENCH_DIR, ROOT, django_for, free_port, stop, wait_until_ready
+from _setup import BENCH_DIR, ROOT, django_for, free_port, start_gunicorn, stop, wait_until_ready
 
 DATABASE = "careerguide_bench_feeds"
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
-GUNICORN_CONF = ROOT / "careerguide" / "gunicorn.conf.py"
 SOURCE = "bench-feed"
 FULL, SHRUNK = BENCH_DIR / "feed-150000.jsonl.gz", BENCH_DIR / "feed-150000-less-5pc.jsonl.gz"
 WORDS = "python kubernetes postgresql design testing security rust kafka golang docker sql linux caching".split()
@@ -214,12 +213,7 @@ def main():
     course_paths = [course.get_absolute_url() for course in Course.objects.published()[:50]]
     connection.close()
 
-    port, log = free_port(), tmp / "access.log"
-    env = dict(os.environ, GUNICORN_BIND=f"127.0.0.1:{port}", GUNICORN_WORKERS=str(args.workers))
-    command = [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONF), "careerguide.wsgi",
-               "--access-logfile", str(log), "--access-logformat", "%(m)s %(U)s %(s)s %(D)s"]  # fmt: skip
-    with (tmp / "gunicorn.log").open("wb") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    process, port, log = start_gunicorn(tmp, args.workers)
     learner = Learner(port, course_paths)
     try:
 
@@ -243,7 +237,7 @@ def main():
             connection.close()
             first = line_count(log)
             pulled = subprocess.run(
-                [sys.executable, __file__, "--pull"], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+                [sys.executable, __file__, "--pull"], cwd=ROOT, capture_output=True, text=True, check=True
             )
             result = json.loads(pulled.stdout.strip().splitlines()[-1])
             rows.append((label, f"{result['seconds']:.1f} s", server_times(log, first, line_count(log)), result))

@@ -28,7 +28,6 @@ import random
 import re
 import secrets
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,12 +35,11 @@ from io import StringIO
 from pathlib import Path
 from urllib.parse import urlencode
 
-from _setup import ROOT, django_for, free_port, stop, wait_until_ready
+from _setup import django_for, start_gunicorn, stop, wait_until_ready
 
 DATABASE = "careerguide_bench_plans"
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 PLANS, ITEMS = 1_000, 60
-GUNICORN_CONF = ROOT / "careerguide" / "gunicorn.conf.py"
 
 
 def prepare_database() -> list[tuple[str, list[int]]]:
@@ -184,12 +182,7 @@ def main():
         pg_version = cursor.fetchone()[0].split()[0]
     connection.close()
 
-    port, log = free_port(), tmp / "access.log"
-    env = dict(os.environ, GUNICORN_BIND=f"127.0.0.1:{port}", GUNICORN_WORKERS=str(args.workers))
-    command = [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONF), "careerguide.wsgi",
-               "--access-logfile", str(log), "--access-logformat", "%(m)s %(U)s %(s)s %(D)s"]  # fmt: skip
-    with (tmp / "gunicorn.log").open("wb") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    process, port, log = start_gunicorn(tmp, args.workers)
     try:
         client = Client(port)
         wait_until_ready(process, tmp / "gunicorn.log", lambda: client.request("GET", "/healthz")[0] == 200)
