@@ -288,7 +288,7 @@ class FeedAdmin(admin.ModelAdmin):
 class FeedPullAdmin(RecordAdmin):
     """A feed's pulls: read, and a held one confirmed."""
 
-    list_display = ["started_at", "feed", "status", "outcome", "error"]
+    list_display = ["started_at", "feed", "status", "outcome"]  # a failed pull's outcome is its error
     list_filter = ["status", "feed"]
     list_select_related = ["feed"]
     date_hierarchy = "started_at"

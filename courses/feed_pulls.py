@@ -176,7 +176,7 @@ def _gunzip(gunzip, chunk: bytes, max_length: int) -> tuple[bytes, bytes]:
 
 
 def live_items(feed: Feed):
-    return Course.objects.filter(source=feed.source, published=True, retired_at__isnull=True)
+    return Course.objects.published().filter(source=feed.source)  # a retired item is never published
 
 
 def pull_feed(feed: Feed, *, conditional: bool = True) -> FeedPull | None:

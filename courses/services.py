@@ -162,7 +162,7 @@ def retire_courses(courses) -> int:
     editor unpublished is left alone. Returns how many were retired.
     """
     now = timezone.now()
-    ids = list(courses.filter(published=True, retired_at__isnull=True).values_list("pk", flat=True))
+    ids = list(courses.published().values_list("pk", flat=True))  # published: never retired
     tokens = []
     for start in range(0, len(ids), BATCH_SIZE):
         chunk = ids[start : start + BATCH_SIZE]
